@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { deploy, loadRecipe, resolvePackages } from './deploy';
+import { SnaptelError } from './errors';
+import { openImage, type Manifest } from './image-file';
+import { coldStart } from './image-main';
+import { formatReport, verify } from './verify';
+
+const HELP = `snaptel: deploy packages into resumable images, and run them
+
+usage:
+  snaptel deploy <package> [--config images/<name>.json] --out images/<name>.img
+        load the package and what it requires, start it, snapshot it into an image
+  snaptel run <image> [args...]
+        resume an image (Ctrl-C or SIGTERM stops it cleanly)
+  snaptel start <package> [--config images/<name>.json]
+        run the same packages without an image (cold start, for development)
+  snaptel info <image> [--json]
+        what is inside an image; checks its checksum
+  snaptel verify <image> [--json] [--timeout <seconds>]
+        resume the image in a child process and check, from outside, that every
+        socket is bound again, every timer re-armed, logs reopened, no stray fd
+  snaptel unit <image> [--name <unit>] [--user <user>]
+        print a systemd service unit that runs the image
+
+environment:
+  SNAPTEL_NODE            node binary to resume images with (default: node on PATH)
+  SNAPTEL_LOG_LEVEL       log level at run time (overrides the recipe)
+  SNAPTEL_CLOCK_SHIFT_MS  resume as if this much later (testing timers)
+`;
+
+function fail(msg: string, code = 2): never {
+  process.stderr.write(`snaptel: ${msg}\n`);
+  process.exit(code);
+}
+
+function mb(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') return void process.stdout.write(HELP);
+  if (cmd === '--version' || cmd === 'version') return void process.stdout.write(`snaptel ${require('../package.json').version}\n`);
+  switch (cmd) {
+    case 'deploy': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          config: { type: 'string', short: 'c' },
+          out: { type: 'string', short: 'o' },
+          quiet: { type: 'boolean', short: 'q' },
+          'keep-build': { type: 'boolean' },
+        },
+      });
+      if (positionals.length > 1) fail(`deploy takes one package, got: ${positionals.join(' ')}`);
+      const recipe = values.config ? loadRecipe(values.config) : undefined;
+      const out = values.out ?? (values.config ? values.config.replace(/\.json$/, '') + '.img' : undefined);
+      if (!out) fail('deploy needs --out <image file> (or --config, to put the image beside the recipe)');
+      const r = await deploy({
+        packageName: positionals[0] ?? recipe?.root,
+        configPath: values.config,
+        out,
+        keepBuild: values['keep-build'],
+        onOutput: values.quiet ? () => {} : undefined,
+      });
+      const m = r.manifest;
+      process.stdout.write(
+        `deployed ${path.relative(process.cwd(), r.out) || r.out} (${mb(r.bytes)}; ${m.packages.map((p) => `${p.name}@${p.version}`).join(', ')}; ` +
+          `${m.resources.length} resources) in ${(r.ms / 1000).toFixed(1)} s\n`,
+      );
+      return;
+    }
+    case 'start': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
+      const recipe = loadRecipe(values.config);
+      const root = positionals[0] ?? recipe.root;
+      if (!root) fail('start needs a package name (or "package" in the recipe)');
+      const pkgs = resolvePackages(root, process.cwd());
+      await coldStart(
+        pkgs.map((p) => p.def),
+        recipe.recipe,
+      );
+      return;
+    }
+    case 'run': {
+      // bin/snaptel resumes images itself (one process). This path serves `node cli.js run`.
+      const [file, ...args] = rest;
+      if (!file || file.startsWith('-')) fail('usage: snaptel run <image> [args...]');
+      const img = openImage(file);
+      const child = spawn(process.execPath, [...img.manifest.node.execArgv, '--snapshot-blob', file, ...args], {
+        stdio: 'inherit',
+        env: { ...process.env, SNAPTEL_IMAGE: path.resolve(file) },
+      });
+      for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'] as const) process.on(sig, () => child.kill(sig));
+      child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+      return;
+    }
+    case 'info': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      if (positionals.length !== 1) fail('usage: snaptel info <image> [--json]');
+      const img = openImage(positionals[0]!, { node: null });
+      const runnable = img.trailer.node === process.version;
+      if (values.json) {
+        process.stdout.write(JSON.stringify({ file: img.file, size: img.size, sha256: img.trailer.sha256, checksumOk: true, runnableHere: runnable, manifest: img.manifest }, null, 2) + '\n');
+      } else process.stdout.write(describeImage(img.file, img.size, img.trailer.sha256, img.manifest, runnable));
+      return;
+    }
+    case 'verify': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' }, timeout: { type: 'string' } },
+      });
+      if (positionals.length !== 1) fail('usage: snaptel verify <image> [--json] [--timeout <seconds>]');
+      const timeoutMs = values.timeout ? Number(values.timeout) * 1000 : undefined;
+      if (timeoutMs !== undefined && !(timeoutMs > 0)) fail(`--timeout wants seconds, got '${values.timeout}'`);
+      const report = await verify(positionals[0]!, { timeoutMs });
+      process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
+      process.exit(report.ok ? 0 : 1);
+    }
+    case 'unit': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { name: { type: 'string' }, user: { type: 'string' } },
+      });
+      if (positionals.length !== 1) fail('usage: snaptel unit <image> [--name <unit>] [--user <user>]');
+      const file = path.resolve(positionals[0]!);
+      const img = openImage(file, { node: null });
+      const launcher = path.resolve(__dirname, '..', 'bin', 'snaptel');
+      process.stdout.write(
+        [
+          '[Unit]',
+          `Description=snaptel image ${img.manifest.name} (${img.manifest.packages.map((p) => p.name).join(', ')})`,
+          'After=network-online.target',
+          'Wants=network-online.target',
+          '',
+          '[Service]',
+          'Type=notify',
+          'NotifyAccess=all',
+          `ExecStart=${launcher} run ${file}`,
+          `Environment=SNAPTEL_NODE=${process.execPath}`,
+          ...(values.user ? [`User=${values.user}`] : []),
+          'Restart=always',
+          'RestartSec=1',
+          'TimeoutStopSec=15',
+          'KillMode=mixed',
+          '',
+          '[Install]',
+          'WantedBy=multi-user.target',
+          '',
+        ].join('\n'),
+      );
+      return;
+    }
+    default:
+      fail(`unknown command '${cmd}' (try: snaptel help)`);
+  }
+}
+
+export function describeImage(file: string, size: number, sum: string, m: Manifest, runnable: boolean): string {
+  const rows: Array<[string, string]> = [
+    ['image', `${file} (${mb(size)}, sha256 ${sum.slice(0, 16)}…, checksum ok)`],
+    ['name', m.name],
+    ['created', `${m.createdAt} (packages started ${m.startedAt})`],
+    ['node', `${m.node.version}, V8 ${m.node.v8}, ${m.node.platform}-${m.node.arch}${m.node.execArgv.length ? ', ' + m.node.execArgv.join(' ') : ''}${runnable ? '' : `  (NOT runnable with this Node ${process.version})`}`],
+    ['packages', m.packages.map((p) => `${p.name}@${p.version}`).join(', ')],
+    ['recipe', `${m.recipe.path ?? '(none)'} (sha256 ${m.recipe.sha256.slice(0, 16)}…)`],
+    ['log', `${m.log.file ?? 'stdout'}, level ${m.log.level}`],
+  ];
+  const w = 10;
+  let s = rows.map(([k, v]) => `${k.padEnd(w)}${v}`).join('\n') + '\n';
+  s += `resources (${m.resources.length})\n`;
+  const nameW = Math.max(8, ...m.resources.map((r) => `${r.owner}.${r.name}`.length)) + 2;
+  for (const r of m.resources) {
+    let what: string;
+    switch (r.kind) {
+      case 'tcp-server':
+        what = `listen ${r.host}:${r.port}`;
+        break;
+      case 'udp':
+        what = `bound ${r.host}:${r.port} (${r.type})`;
+        break;
+      case 'tcp-client':
+        what = `connect to ${r.peer}`;
+        break;
+      case 'timer':
+        what = r.periodic ? `every ${r.periodMs} ms, next due ${r.deadline}` : `once, due ${r.deadline}`;
+        break;
+      default:
+        what = JSON.stringify(r);
+    }
+    s += `  ${r.kind.padEnd(11)} ${`${r.owner}.${r.name}`.padEnd(nameW)}${what}\n`;
+  }
+  s += `${'rebuild'.padEnd(w)}${m.deployCommand.join(' ')}\n`;
+  return s;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    if (err instanceof SnaptelError) fail(err.message);
+    fail((err as Error)?.stack ?? String(err), 1);
+  });
+}

@@ -1,0 +1,46 @@
+import type { Log } from './logger';
+import type { ResourceInfo } from './resources/resource';
+import type { Timer, TimerCallback } from './resources/timer';
+import type { TcpClient, TcpClientOptions, TcpServer, TcpServerOptions } from './resources/tcp';
+import type { UdpOptions, UdpSocket } from './resources/udp';
+
+export type Phase = 'idle' | 'starting' | 'running' | 'suspending' | 'suspended' | 'resuming' | 'stopping' | 'stopped';
+
+export interface Timers {
+  /** Fires once, `delayMs` from now. */
+  once(name: string, delayMs: number, fn: TimerCallback): Timer;
+  /** Fires at a wall-clock time. */
+  at(name: string, when: Date | number, fn: TimerCallback): Timer;
+  /** Fires every `periodMs`, first after `firstMs` (default: one period). */
+  every(name: string, periodMs: number, fn: TimerCallback, opts?: { firstMs?: number }): Timer;
+}
+
+export interface Net {
+  listen(opts: TcpServerOptions): TcpServer;
+  connect(opts: TcpClientOptions): TcpClient;
+  udp(opts: UdpOptions): UdpSocket;
+}
+
+export interface ImageFacts {
+  /** How this process got here: a resumed image, a cold start, or the deploy builder. */
+  readonly mode: 'image' | 'cold' | 'build';
+  readonly phase: Phase;
+  /** Path of the image file when resumed from one. */
+  readonly path: string | undefined;
+  /** When the packages were started (deploy time for an image). */
+  readonly startedAt: Date | undefined;
+  /** When this process resumed the image. */
+  readonly resumedAt: Date | undefined;
+}
+
+/** Everything a package may use to own handles. Nothing else survives a snapshot. */
+export interface Context {
+  /** The package's name. */
+  readonly name: string;
+  readonly log: Log;
+  readonly timers: Timers;
+  readonly net: Net;
+  readonly image: ImageFacts;
+  /** This package's resources, described and with their live state. */
+  resources(): ResourceInfo[];
+}

@@ -1,0 +1,196 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ImageError } from './errors';
+import type { ResourceInfo } from './resources/resource';
+
+/**
+ * Image file layout:
+ *
+ *     [V8 startup snapshot blob][manifest JSON + "\n"][trailer: 192 bytes]
+ *
+ * The trailer is one ASCII line, padded with spaces:
+ *
+ *     SNAPTEL-IMAGE 1 <blob bytes> <manifest bytes> <sha256 of blob+manifest> <node version>
+ *
+ * Node reads the blob with `--snapshot-blob` and ignores what follows it, so
+ * the launcher (bin/snaptel, a POSIX shell script) can check size, Node
+ * version and checksum with coreutils and then exec node on the file itself:
+ * one Node process, nothing copied.
+ */
+export const TRAILER_BYTES = 192;
+export const MAGIC = 'SNAPTEL-IMAGE';
+export const FORMAT_VERSION = 1;
+
+export interface Manifest {
+  format: 'snaptel-image';
+  formatVersion: number;
+  /** Image name (the recipe's base name). */
+  name: string;
+  createdAt: string;
+  /** When the packages were started inside the builder. */
+  startedAt: string;
+  packages: Array<{ name: string; version: string }>;
+  node: { version: string; v8: string; arch: string; platform: string; execArgv: string[] };
+  recipe: { path: string | null; sha256: string; config: Record<string, unknown> };
+  log: { file: string | null; level: string };
+  /** Resources open when the packages had started: what resume must bring back. */
+  resources: ResourceInfo[];
+  blob: { bytes: number; sha256: string };
+  builder: { pid: number; hostname: string };
+  /** The command that rebuilds this image. */
+  deployCommand: string[];
+}
+
+export interface Trailer {
+  formatVersion: number;
+  blobBytes: number;
+  manifestBytes: number;
+  sha256: string;
+  node: string;
+}
+
+export function formatTrailer(t: Trailer): Buffer {
+  const line = `${MAGIC} ${t.formatVersion} ${t.blobBytes} ${t.manifestBytes} ${t.sha256} ${t.node}`;
+  if (line.length > TRAILER_BYTES - 1) throw new Error('trailer too long');
+  return Buffer.from(line.padEnd(TRAILER_BYTES - 1, ' ') + '\n', 'ascii');
+}
+
+export function parseTrailer(buf: Buffer, file: string): Trailer {
+  const text = buf.toString('latin1');
+  const fields = text.trim().split(/ +/);
+  if (buf.length !== TRAILER_BYTES || fields[0] !== MAGIC || !text.endsWith('\n'))
+    throw new ImageError('not-an-image', file, 'not a snaptel image (no SNAPTEL-IMAGE trailer)');
+  const [, ver, blob, man, sum, node] = fields;
+  const formatVersion = Number(ver);
+  if (formatVersion !== FORMAT_VERSION)
+    throw new ImageError('not-an-image', file, `image format ${ver} is not supported (this snaptel reads ${FORMAT_VERSION})`);
+  if (!/^\d+$/.test(blob ?? '') || !/^\d+$/.test(man ?? '') || !/^[0-9a-f]{64}$/.test(sum ?? '') || !/^v\d/.test(node ?? ''))
+    throw new ImageError('corrupt', file, 'damaged image trailer');
+  return { formatVersion, blobBytes: Number(blob), manifestBytes: Number(man), sha256: sum!, node: node! };
+}
+
+export function sha256(...parts: Uint8Array[]): string {
+  const h = crypto.createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+/** Writes `parts` to `file` atomically: temp file in the same directory, fsync, rename, fsync directory. */
+export function writeFileAtomic(file: string, parts: Uint8Array[]): void {
+  const dir = path.dirname(path.resolve(file));
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
+  const fd = fs.openSync(tmp, 'wx', 0o644);
+  try {
+    for (const p of parts) {
+      let off = 0;
+      while (off < p.length) off += fs.writeSync(fd, p, off, p.length - off);
+    }
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  const dfd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(dfd);
+  } finally {
+    fs.closeSync(dfd);
+  }
+}
+
+/** Assembles and writes an image file. Returns its size. */
+export function writeImage(file: string, blob: Buffer, manifest: Manifest): number {
+  const man = Buffer.from(JSON.stringify(manifest) + '\n', 'utf8');
+  const trailer = formatTrailer({
+    formatVersion: FORMAT_VERSION,
+    blobBytes: blob.length,
+    manifestBytes: man.length,
+    sha256: sha256(blob, man),
+    node: manifest.node.version,
+  });
+  writeFileAtomic(file, [blob, man, trailer]);
+  return blob.length + man.length + trailer.length;
+}
+
+export interface OpenedImage {
+  file: string;
+  size: number;
+  trailer: Trailer;
+  manifest: Manifest;
+}
+
+export interface CheckOptions {
+  /** Compare the whole file against its sha256 (default true). */
+  checksum?: boolean;
+  /** Refuse an image built by another Node version (default: this process's). Pass null to skip. */
+  node?: string | null;
+}
+
+/**
+ * Reads an image's trailer and manifest and checks it the way the launcher
+ * does: structure, size, Node version, checksum. Throws ImageError with a
+ * one-line message.
+ */
+export function openImage(file: string, opts: CheckOptions = {}): OpenedImage {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ImageError('unreadable', file, e.code === 'ENOENT' ? 'no such image file' : `cannot read (${e.code})`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < TRAILER_BYTES) throw new ImageError('not-an-image', file, `not a snaptel image (${size} bytes)`);
+    const tbuf = Buffer.alloc(TRAILER_BYTES);
+    fs.readSync(fd, tbuf, 0, TRAILER_BYTES, size - TRAILER_BYTES);
+    const trailer = parseTrailer(tbuf, file);
+    const expected = trailer.blobBytes + trailer.manifestBytes + TRAILER_BYTES;
+    if (size !== expected)
+      throw new ImageError('truncated', file, `truncated or damaged image: ${size} bytes, its trailer says ${expected}`);
+    const node = opts.node === undefined ? process.version : opts.node;
+    if (node !== null && trailer.node !== node)
+      throw new ImageError(
+        'foreign-node',
+        file,
+        `built for Node ${trailer.node}, but this is Node ${node}; V8 cannot resume it: deploy the image again with this Node`,
+      );
+    if (opts.checksum !== false) {
+      const h = crypto.createHash('sha256');
+      const chunk = Buffer.alloc(1 << 20);
+      let pos = 0;
+      const end = trailer.blobBytes + trailer.manifestBytes;
+      while (pos < end) {
+        const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, end - pos), pos);
+        if (n <= 0) break;
+        h.update(n === chunk.length ? chunk : chunk.subarray(0, n));
+        pos += n;
+      }
+      const got = h.digest('hex');
+      if (got !== trailer.sha256)
+        throw new ImageError('corrupt', file, `checksum mismatch, the image is corrupt (sha256 ${got.slice(0, 12)}…, expected ${trailer.sha256.slice(0, 12)}…)`);
+    }
+    const mbuf = Buffer.alloc(trailer.manifestBytes);
+    fs.readSync(fd, mbuf, 0, mbuf.length, trailer.blobBytes);
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(mbuf.toString('utf8')) as Manifest;
+    } catch {
+      throw new ImageError('corrupt', file, 'manifest is not valid JSON');
+    }
+    if (manifest?.format !== 'snaptel-image') throw new ImageError('corrupt', file, 'manifest is not a snaptel manifest');
+    return { file, size, trailer, manifest };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

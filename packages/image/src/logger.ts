@@ -1,0 +1,120 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import pino from 'pino';
+
+export interface LogConfig {
+  /** pino level name; SNAPTEL_LOG_LEVEL overrides it at run time. */
+  level?: string;
+  /** Absolute path of the log file; stdout (the journal under systemd) when absent. */
+  file?: string;
+}
+
+type Dest = ReturnType<typeof pino.destination>;
+
+/**
+ * Owns the root pino logger and its destination. Neither may cross a snapshot
+ * as they are: pino's default `pid`/`hostname` bindings are read when pino is
+ * loaded (the builder's), and the destination holds a file descriptor. The hub
+ * closes both before the snapshot and rebuilds them after resume; loggers
+ * handed to packages (`Log`) notice the new generation and rebind.
+ */
+export class LogHub {
+  generation = 0;
+  private root: pino.Logger | undefined;
+  private dest: Dest | undefined;
+  private toFile = false;
+
+  constructor(readonly config: LogConfig) {}
+
+  /** `build`: synchronous stdout, so deploy shows it. `run`: the configured destination. */
+  open(mode: 'build' | 'run'): void {
+    this.close();
+    const file = mode === 'run' ? this.config.file : undefined;
+    if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.toFile = Boolean(file);
+    this.dest = pino.destination({ dest: file ?? 1, sync: mode === 'build', mkdir: false, append: true });
+    const level = (mode === 'run' && process.env.SNAPTEL_LOG_LEVEL) || this.config.level || 'info';
+    this.root = pino(
+      {
+        level,
+        base: { pid: process.pid, hostname: os.hostname() },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      this.dest,
+    );
+    this.generation++;
+  }
+
+  get logger(): pino.Logger {
+    if (!this.root) this.open('build');
+    return this.root!;
+  }
+
+  get file(): string | undefined {
+    return this.toFile ? this.config.file : undefined;
+  }
+
+  /** Re-opens the log file (SIGHUP, after logrotate moved it). */
+  reopen(): void {
+    if (this.toFile) this.dest?.reopen();
+  }
+
+  flush(): void {
+    try {
+      this.dest?.flushSync();
+    } catch {
+      /* not ready or already closed: nothing buffered to lose */
+    }
+  }
+
+  close(): void {
+    const dest = this.dest;
+    if (!dest) return;
+    this.flush();
+    if (this.toFile) dest.destroy();
+    this.dest = undefined;
+    this.root = undefined;
+  }
+}
+
+type LogMethod = pino.LogFn;
+
+/** The logger a package holds. Stable across resume; delegates to the live root. */
+export class Log {
+  private current: pino.Logger | undefined;
+  private gen = -1;
+
+  constructor(
+    private readonly hub: LogHub,
+    readonly bindings: Readonly<Record<string, unknown>>,
+  ) {}
+
+  private get live(): pino.Logger {
+    if (this.gen !== this.hub.generation || !this.current) {
+      this.current = this.hub.logger.child(this.bindings);
+      this.gen = this.hub.generation;
+    }
+    return this.current;
+  }
+
+  get level(): string {
+    return this.live.level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.live.isLevelEnabled(level);
+  }
+
+  trace: LogMethod = (...a: unknown[]) => (this.live.trace as (...x: unknown[]) => void)(...a);
+  debug: LogMethod = (...a: unknown[]) => (this.live.debug as (...x: unknown[]) => void)(...a);
+  info: LogMethod = (...a: unknown[]) => (this.live.info as (...x: unknown[]) => void)(...a);
+  warn: LogMethod = (...a: unknown[]) => (this.live.warn as (...x: unknown[]) => void)(...a);
+  error: LogMethod = (...a: unknown[]) => (this.live.error as (...x: unknown[]) => void)(...a);
+  fatal: LogMethod = (...a: unknown[]) => (this.live.fatal as (...x: unknown[]) => void)(...a);
+
+  child(bindings: Record<string, unknown>): Log {
+    return new Log(this.hub, { ...this.bindings, ...bindings });
+  }
+}
