@@ -204,7 +204,9 @@ export async function verify(file: string, o: VerifyOptions = {}): Promise<Verif
 
   // Run 1: resume now.
   const peers = new Map<string, PeerStub>();
-  for (const r of declared.filter((r) => r.kind === 'tcp-client')) {
+  const ownListener = (r: ResourceInfo) =>
+    declared.some((l) => l.kind === 'tcp-server' && l.port === r.port && sameHost(String(l.host), String(r.host)));
+  for (const r of declared.filter((r) => r.kind === 'tcp-client' && !ownListener(r))) {
     const key = `${r.host}:${r.port}`;
     if (!peers.has(key)) peers.set(key, new PeerStub(String(r.host), Number(r.port)));
   }
@@ -358,14 +360,14 @@ async function checkSockets(
       const bound = fds().some((f) => f.socket!.proto.startsWith('udp') && f.socket!.local.port === port && sameHost(f.socket!.local.address, host));
       add('socket', subject, bound, bound ? `udp ${host}:${port} bound${answered ? ' and answers' : ' (no answer to a probe)'}` : `udp ${host}:${port} is not bound by the resumed process`);
     } else if (r.kind === 'tcp-client') {
-      const peer = peers.get(`${host}:${port}`)!;
+      const peer = peers.get(`${host}:${port}`);
       const established = () =>
         fds().filter((f) => f.socket!.proto.startsWith('tcp') && f.socket!.state === 'ESTABLISHED' && f.socket!.remote.port === port);
       const end = Date.now() + Math.min(timeoutMs, 10_000);
       while (Date.now() < end && established().length === 0) await new Promise((res) => setTimeout(res, 50));
       const est = established();
       const st = states.get(r.id);
-      if (peer.hosting) {
+      if (peer?.hosting) {
         const matched = est.some((f) => peer.accepted.some((a) => a.remotePort === f.socket!.local.port));
         add('socket', subject, matched, matched ? `reconnected to ${host}:${port} (verify played the peer)` : `no connection to ${host}:${port} from the resumed process (state ${st?.state ?? 'missing'})`);
       } else {
