@@ -84,11 +84,17 @@ export interface ResolvedPackage {
 }
 
 /**
- * Finds a package by name: a path (./x, /x), `@snaptel/<name>`, or `<name>`,
- * resolved from `cwd` like Node would. Loads it to read its definition.
+ * Finds a package by name: a path (./x, /x); else `<dir>/<name>` for each
+ * folder in SNAPTEL_PATH (colon-separated, like NODE_PATH), then
+ * `@snaptel/<name>`, then `<name>`, resolved from `cwd` as Node would.
+ * Loads the module to read its definition.
  */
 export function findPackage(name: string, cwd: string, requiredBy?: string): ResolvedPackage | undefined {
-  const candidates = name.startsWith('.') || path.isAbsolute(name) ? [path.resolve(cwd, name)] : [`@snaptel/${name}`, name];
+  const isPath = name.startsWith('.') || path.isAbsolute(name);
+  const searchDirs = (process.env.SNAPTEL_PATH ?? '').split(':').filter(Boolean);
+  const candidates = isPath
+    ? [path.resolve(cwd, name)]
+    : [...searchDirs.map((d) => path.resolve(cwd, d, name)).filter((p) => fs.existsSync(p)), `@snaptel/${name}`, name];
   let lastErr: Error | undefined;
   for (const c of candidates) {
     let file: string;
@@ -106,7 +112,7 @@ export function findPackage(name: string, cwd: string, requiredBy?: string): Res
     }
     const def = (mod as { default?: unknown })?.default ?? mod;
     checkDefinition(def, file);
-    const short = name.startsWith('.') || path.isAbsolute(name) ? def.name : name.replace(/^@snaptel\//, '');
+    const short = isPath ? def.name : name.replace(/^@snaptel\//, '');
     if (def.name !== short)
       throw new InvalidPackageError(file, `asked for package '${short}' but its definition is named '${def.name}'`);
     return { def, module: fs.realpathSync(file) };
@@ -174,7 +180,9 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     fs.writeFileSync(
       entryFile,
       `const { imageMain } = require(${JSON.stringify(fs.realpathSync(RUNTIME_ENTRY))});\n` +
-        `imageMain(() => [\n${pkgs.map((p) => `  require(${JSON.stringify(p.module)}),`).join('\n')}\n], ${JSON.stringify(loaded.recipe)});\n`,
+        `imageMain([\n${pkgs
+          .map((p) => `  { name: ${JSON.stringify(p.def.name)}, module: ${JSON.stringify(path.relative(cwd, p.module))}, load: () => require(${JSON.stringify(p.module)}) },`)
+          .join('\n')}\n], ${JSON.stringify(loaded.recipe)});\n`,
     );
     const esbuild = await import('esbuild');
     const result = await esbuild.build({

@@ -61,7 +61,7 @@ export class UnsnapshottableModuleError extends SnaptelError {
       'unsnapshottable-module',
       `module '${moduleName}' cannot be loaded while building an image (V8 cannot snapshot it); ` +
         `load it after resume instead: const ${safeIdent(moduleName)} = lazyRequire('${moduleName}') ` +
-        `from @snaptel/image, and use it only from start hooks that run after resume or from callbacks`,
+        `from @snaptel/image, and use it only after resume (in returnedFromSnapshot or in callbacks)`,
     );
   }
 }

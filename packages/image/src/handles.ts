@@ -44,15 +44,28 @@ interface Tracked {
  */
 export class HandleTracker {
   private readonly live = new Map<number, Tracked>();
+  /** Where each async resource with user code on its stack was made, for handles created later (listen after a DNS tick). */
+  private readonly origins = new Map<number, { stack: string[]; trigger: number }>();
   private readonly hook: asyncHooks.AsyncHook;
 
   constructor() {
     const live = this.live;
+    const origins = this.origins;
     this.hook = asyncHooks.createHook({
-      init(id, type, _trigger, resource) {
-        if (!HANDLE_TYPES.has(type)) return;
-        const stack = (new Error().stack ?? '').split('\n').slice(1).map((l) => l.trim());
-        live.set(id, { type, resource, stack });
+      init(id, type, trigger, resource) {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 60;
+        let stack = userFrames((new Error().stack ?? '').split('\n').slice(1).map((l) => l.trim()));
+        Error.stackTraceLimit = limit;
+        // No user frame (created on a later tick): take the stack of what triggered it.
+        for (let t = trigger, hops = 0; stack.length === 0 && hops < 8; hops++) {
+          const o = origins.get(t);
+          if (!o) break;
+          stack = o.stack;
+          t = o.trigger;
+        }
+        if (type !== 'PROMISE') origins.set(id, { stack, trigger });
+        if (HANDLE_TYPES.has(type)) live.set(id, { type, resource, stack });
       },
       destroy(id) {
         live.delete(id);
@@ -68,6 +81,7 @@ export class HandleTracker {
   disable(): void {
     this.hook.disable();
     this.live.clear();
+    this.origins.clear();
   }
 
   /**
@@ -81,7 +95,7 @@ export class HandleTracker {
     const found: StrayHandle[] = [];
     for (const t of this.live.values()) {
       if (!stillActive(t)) continue;
-      found.push({ type: t.type, what: describe(t), stack: userFrames(t.stack) });
+      found.push({ type: t.type, what: describe(t), stack: t.stack });
     }
     if (found.length === 0) return active.map((type) => ({ type, what: type, stack: [] }));
     return found;

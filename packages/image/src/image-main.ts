@@ -34,7 +34,7 @@ function report(r: BuildReport): void {
 
 function fail(code: string, message: string, extra: Record<string, unknown> = {}): never {
   report({ ok: false, error: { code, message, modules: [...new Set(unsnapshottableAttempts())], ...extra } });
-  process.stderr.write(`snaptel: ${message}\n`);
+  if (!process.env.SNAPTEL_BUILD_REPORT) process.stderr.write(`snaptel: ${message}\n`);
   process.exit(3);
 }
 
@@ -50,22 +50,31 @@ function failFrom(err: unknown, during: string): never {
  * them, checks that no stray handle keeps the loop alive, and registers the
  * resume function that V8 runs when the image is resumed.
  */
-export function imageMain(load: () => unknown[], recipe: Recipe): void {
+export interface PackageModule {
+  /** Package name as deploy resolved it. */
+  name: string;
+  /** Module path, relative to where deploy ran. */
+  module: string;
+  load(): unknown;
+}
+
+export function imageMain(modules: PackageModule[], recipe: Recipe): void {
   if (!building) throw new Error('an image bundle runs only under node --build-snapshot (use snaptel deploy)');
   (Error as { stackTraceLimit?: number }).stackTraceLimit = 20;
   process.on('uncaughtException', (err) => failFrom(err, 'uncaught exception while building the image'));
   process.on('unhandledRejection', (err) => failFrom(err, 'unhandled rejection while building the image'));
   const tracker = new HandleTracker().enable();
 
-  let defs: PackageDefinition[];
-  try {
-    defs = load().map((m, i) => {
-      const def = (m as { default?: unknown })?.default ?? m;
-      checkDefinition(def, `package module #${i + 1}`);
-      return def;
-    });
-  } catch (err) {
-    failFrom(err, 'loading packages');
+  const defs: PackageDefinition[] = [];
+  for (const m of modules) {
+    try {
+      const mod = m.load();
+      const def = (mod as { default?: unknown })?.default ?? mod;
+      checkDefinition(def, m.module);
+      defs.push(def);
+    } catch (err) {
+      failFrom(err, `loading package '${m.name}' (${m.module})`);
+    }
   }
   const rt = new Runtime(defs, recipe, 'build');
   void (async () => {
@@ -90,7 +99,7 @@ export function imageMain(load: () => unknown[], recipe: Recipe): void {
       fail(
         'stray-handles',
         `cannot snapshot: ${stray.length} handle(s) not owned through ctx keep the event loop alive: ` +
-          stray.map((h) => h.what + (h.stack[0] ? ` (${h.stack[0]})` : '')).join('; '),
+          stray.map((h) => h.what).join('; '),
         { handles: stray },
       );
     tracker.disable();

@@ -58,15 +58,15 @@ export function resolveOrder(
   const path: string[] = [];
 
   const visit = (name: string, requiredBy: string | undefined): void => {
-    if (done.has(name)) return;
-    const at = path.indexOf(name);
-    if (at >= 0) throw new DependencyCycleError([...path.slice(at), name]);
     const def = lookup(name, requiredBy);
     if (!def) throw new MissingPackageError(name, requiredBy);
-    path.push(name);
-    for (const dep of def.requires ?? []) visit(dep, name);
+    if (done.has(def.name)) return;
+    const at = path.indexOf(def.name);
+    if (at >= 0) throw new DependencyCycleError([...path.slice(at), def.name]);
+    path.push(def.name);
+    for (const dep of def.requires ?? []) visit(dep, def.name);
     path.pop();
-    done.add(name);
+    done.add(def.name);
     order.push(def);
   };
   for (const root of roots) visit(root, undefined);
