@@ -468,7 +468,7 @@ async function checkOverdue(
       add('timer', `${t.owner}.${t.name}`, mine.length === 1, `resumed ${fmtMs(shift)} later: overdue, fired ${mine.length} time(s) (want exactly 1)`);
     }
     const order = fires.map((l) => Number(l.id));
-    const want = [...timers].sort((a, b) => Number(a.deadlineMs) - Number(b.deadlineMs) || a.id - b.id).map((t) => t.id);
+    const want = [...timers].filter((t) => order.includes(t.id)).sort((a, b) => Number(a.deadlineMs) - Number(b.deadlineMs) || a.id - b.id).map((t) => t.id);
     const inOrder = JSON.stringify(order) === JSON.stringify(want);
     add('timer', 'overdue order', inOrder, inOrder ? `overdue timers fired in deadline order (${want.length})` : `fired in order ${order.join(',')}, deadline order is ${want.join(',')}`);
   } finally {
