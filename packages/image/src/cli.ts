@@ -22,7 +22,7 @@ usage:
   snaptel verify <image> [--json] [--timeout <seconds>]
         resume the image in a child process and check, from outside, that every
         socket is bound again, every timer re-armed, logs reopened, no stray fd
-  snaptel unit <image> [--name <unit>] [--user <user>]
+  snaptel unit <image> [--user <user>]
         print a systemd service unit that runs the image
 
 environment:
@@ -126,9 +126,9 @@ async function main(argv: string[]): Promise<void> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { name: { type: 'string' }, user: { type: 'string' } },
+        options: { user: { type: 'string' } },
       });
-      if (positionals.length !== 1) fail('usage: snaptel unit <image> [--name <unit>] [--user <user>]');
+      if (positionals.length !== 1) fail('usage: snaptel unit <image> [--user <user>]');
       const file = path.resolve(positionals[0]!);
       const img = openImage(file, { node: null });
       const launcher = path.resolve(__dirname, '..', 'bin', 'snaptel');
