@@ -69,3 +69,14 @@ export class UnsnapshottableModuleError extends SnaptelError {
 function safeIdent(name: string): string {
   return name.replace(/^node:/, '').replace(/[^A-Za-z0-9_$]/g, '_');
 }
+
+/** A resource request a package made that cannot be honoured (duplicate name, timer already done). */
+export class ResourceError extends SnaptelError {
+  constructor(
+    code: 'duplicate-resource' | 'resource-closed',
+    readonly resource: string,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}

@@ -62,10 +62,12 @@ export function parseTrailer(buf: Buffer, file: string): Trailer {
   if (buf.length !== TRAILER_BYTES || fields[0] !== MAGIC || !text.endsWith('\n'))
     throw new ImageError('not-an-image', file, 'not a snaptel image (no SNAPTEL-IMAGE trailer)');
   const [, ver, blob, man, sum, node] = fields;
-  const formatVersion = Number(ver);
-  if (formatVersion !== FORMAT_VERSION)
+  if (ver !== String(FORMAT_VERSION))
     throw new ImageError('not-an-image', file, `image format ${ver} is not supported (this snaptel reads ${FORMAT_VERSION})`);
-  if (!/^\d+$/.test(blob ?? '') || !/^\d+$/.test(man ?? '') || !/^[0-9a-f]{64}$/.test(sum ?? '') || !/^v\d/.test(node ?? ''))
+  const formatVersion = FORMAT_VERSION;
+  // Sizes: plain decimal, no leading zero, at most 15 digits (the launcher's shell arithmetic reads the same).
+  const SIZE = /^(0|[1-9]\d{0,14})$/;
+  if (!SIZE.test(blob ?? '') || !SIZE.test(man ?? '') || !/^[0-9a-f]{64}$/.test(sum ?? '') || !/^v\d/.test(node ?? ''))
     throw new ImageError('corrupt', file, 'damaged image trailer');
   return { formatVersion, blobBytes: Number(blob), manifestBytes: Number(man), sha256: sum!, node: node! };
 }
@@ -150,7 +152,9 @@ export function openImage(file: string, opts: CheckOptions = {}): OpenedImage {
     throw new ImageError('unreadable', file, e.code === 'ENOENT' ? 'no such image file' : `cannot read (${e.code})`);
   }
   try {
-    const size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new ImageError('unreadable', file, 'cannot read (not a readable file)');
+    const size = st.size;
     if (size < TRAILER_BYTES) throw new ImageError('not-an-image', file, `not a snaptel image (${size} bytes)`);
     const tbuf = Buffer.alloc(TRAILER_BYTES);
     fs.readSync(fd, tbuf, 0, TRAILER_BYTES, size - TRAILER_BYTES);

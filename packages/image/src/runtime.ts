@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { spawn } from 'node:child_process';
 import { clock, refreshClock } from './clock';
+import { ResourceError } from './errors';
 import type { Context, ImageFacts, Phase } from './context';
 import { Log, LogHub, type LogConfig } from './logger';
 import type { PackageDefinition } from './package';
@@ -87,7 +88,7 @@ export class Runtime implements ResourceHost {
       if (r.kind !== 'timer')
         for (const other of rt.resources)
           if (other.owner === owner && other.name === r.name && other.kind === r.kind)
-            throw new Error(`package '${owner}' already has a ${r.kind} named '${r.name}'`);
+            throw new ResourceError('duplicate-resource', `${owner}.${r.name}`, `package '${owner}' already has a ${r.kind} named '${r.name}'`);
       rt.register(r);
       if (rt.live) {
         const p = r.activate();

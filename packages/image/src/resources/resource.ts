@@ -99,6 +99,8 @@ export interface BackoffOptions {
   factor?: number;
 }
 
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** Bounded exponential backoff: initial, initial*factor, ... capped at max. */
 export class Backoff {
   readonly initialMs: number;
@@ -110,8 +112,9 @@ export class Backoff {
     this.initialMs = o.initialMs ?? 250;
     this.maxMs = o.maxMs ?? 30_000;
     this.factor = o.factor ?? 2;
-    if (!(this.initialMs > 0 && this.maxMs >= this.initialMs && this.factor >= 1))
-      throw new RangeError(`invalid backoff ${JSON.stringify(o)}`);
+    // setTimeout holds at most 2^31-1 ms; a longer delay would fire after 1 ms.
+    if (!(this.initialMs > 0 && this.maxMs >= this.initialMs && this.maxMs <= MAX_TIMEOUT_MS && this.factor >= 1))
+      throw new RangeError(`invalid backoff ${JSON.stringify(o)}: want 0 < initialMs <= maxMs <= ${MAX_TIMEOUT_MS}, factor >= 1`);
   }
 
   /** Delay before the next attempt; counts the attempt. */

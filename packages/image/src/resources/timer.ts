@@ -1,4 +1,5 @@
 import { clock } from '../clock';
+import { ResourceError } from '../errors';
 import { Resource, type ResourceHost } from './resource';
 
 /** setTimeout's largest delay; longer timers are re-armed in steps. */
@@ -83,7 +84,8 @@ export class Timer extends Resource {
 
   /** Moves the deadline to `delayMs` from now (and keeps the period). */
   restart(delayMs: number): void {
-    if (this.state === 'closed') throw new Error(`timer ${this.qualifiedName} was cancelled or has fired`);
+    if (this.state === 'closed')
+      throw new ResourceError('resource-closed', this.qualifiedName, `timer ${this.qualifiedName} was cancelled or has fired; start a new one`);
     this.deadline = clock.now() + delayMs;
     if (this.state === 'open') {
       if (this.handle) clearTimeout(this.handle);
