@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
       const [file, ...args] = rest;
       if (!file || file.startsWith('-')) fail('usage: snaptel run <image> [args...]');
       const img = openImage(file);
-      const child = spawn(process.execPath, [...img.manifest.node.execArgv, '--snapshot-blob', file, ...args], {
+      const child = spawn(process.execPath, [...img.manifest.node.execArgv, '--snapshot-blob', file, '--', ...args], {
         stdio: 'inherit',
         env: { ...process.env, SNAPTEL_IMAGE: path.resolve(file) },
       });

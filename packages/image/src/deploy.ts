@@ -174,6 +174,15 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       throw new DeployError('bad-recipe', `recipe configures package '${name}', which is not part of this image (${pkgs.map((p) => p.def.name).join(', ')})`);
 
   const buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snaptel-build-'));
+  // Interrupted deploy: stop the builder, leave no build folder behind.
+  const onSignal = (sig: NodeJS.Signals) => {
+    builder?.kill('SIGKILL');
+    fs.rmSync(buildDir, { recursive: true, force: true });
+    process.stderr.write(`snaptel: deploy interrupted (${sig}); no image written\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const bundleFile = path.join(buildDir, 'bundle.cjs');
     const entryFile = path.join(buildDir, 'entry.cjs');
@@ -244,9 +253,13 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     const bytes = writeImage(out, blob, manifest);
     return { out, bytes, manifest, ms: Date.now() - t0 };
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (!o.keepBuild) fs.rmSync(buildDir, { recursive: true, force: true });
   }
 }
+
+let builder: ReturnType<typeof spawn> | undefined;
 
 function runBuilder(
   args: string[],
@@ -256,6 +269,7 @@ function runBuilder(
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    builder = child;
     let stderr = '';
     child.stdout.on('data', onOutput);
     child.stderr.on('data', (c: Buffer) => {
@@ -264,7 +278,10 @@ function runBuilder(
       onOutput(c);
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+    child.on('close', (code, signal) => {
+      builder = undefined;
+      resolve({ code, signal, stderr });
+    });
   });
 }
 

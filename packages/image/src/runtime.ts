@@ -38,6 +38,8 @@ export class Runtime implements ResourceHost {
   resumedAt: Date | undefined;
   imagePath: string | undefined;
   private signalsInstalled = false;
+  /** A stop signal that came while starting or resuming: acted on once ready. */
+  private stopRequested: string | undefined;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
@@ -140,6 +142,7 @@ export class Runtime implements ResourceHost {
   async start(): Promise<void> {
     this.hub.open(this.mode === 'build' ? 'build' : 'run');
     this.phase = 'starting';
+    if (this.mode !== 'build') this.installSignals();
     this.startedAt = new Date();
     for (const pkg of this.packages) {
       const config = this.recipe.packages[pkg.name] ?? {};
@@ -176,6 +179,7 @@ export class Runtime implements ResourceHost {
     this.imagePath = imagePath;
     this.resumedAt = new Date();
     const shift = refreshClock();
+    this.installSignals();
     process.title = `snaptel ${this.packages.map((p) => p.name).join('+')}`;
     this.hub.open('run');
     this.log.info(
@@ -198,7 +202,6 @@ export class Runtime implements ResourceHost {
   }
 
   private ready(): void {
-    this.installSignals();
     const resources = this.inspect();
     const notReady = resources.filter((r) => r.state === 'retrying').map((r) => `${r.owner}.${r.name}`);
     this.log.info(
@@ -213,6 +216,7 @@ export class Runtime implements ResourceHost {
       notReady.length ? `ready (still retrying: ${notReady.join(', ')})` : 'ready',
     );
     this.notifySystemd(`READY=1\nSTATUS=serving ${this.packages.map((p) => p.name).join(', ')}\nMAINPID=${process.pid}`);
+    if (this.stopRequested) void this.stop(this.stopRequested);
   }
 
   /** Sends a message to systemd when run as a Type=notify service (needs NotifyAccess=all). */
@@ -232,10 +236,15 @@ export class Runtime implements ResourceHost {
     if (this.signalsInstalled) return;
     this.signalsInstalled = true;
     const onStop = (sig: NodeJS.Signals) => {
-      if (this.phase === 'stopping') {
+      if (this.phase === 'stopping' || this.stopRequested) {
         this.log.warn({ signal: sig }, 'second signal while stopping; exiting now');
         this.hub.flush();
         process.exit(1);
+      }
+      if (this.phase === 'starting' || this.phase === 'resuming') {
+        this.stopRequested = sig;
+        this.log.info({ signal: sig }, 'stop requested while coming up; stopping once ready');
+        return;
       }
       void this.stop(sig);
     };
