@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openImage, writeImage } from '../packages/image/src/tooling';
-import { deployImage, freePorts, snaptel, tmpDir } from './helpers';
+import { deployImage, freePorts, Running, snaptel, tmpDir } from './helpers';
 
 /** One line on stderr, starting with "snaptel: ", no V8 or Node crash text. */
 function expectOneCleanLine(stderr: string): string {
@@ -71,6 +72,9 @@ describe('run refuses a damaged or foreign image with one clear line', () => {
     const [port] = await freePorts(1);
     good = deployImage(dir, 'demo', { packages: { demo: { tcpPort: port, udpPort: port } } });
     expect(snaptel(['info', good]).status).toBe(0);
+    // Deploy leaves the launcher's "checked before" stamp, keyed as coreutils stat prints it.
+    const key = spawnSync('stat', ['-L', '--printf', '%d:%i:%s:%.9Y:%.9Z ', '--', good, process.execPath], { encoding: 'utf8' }).stdout;
+    expect(fs.readFileSync(path.join(dir, '.demo.img.verified'), 'utf8')).toBe(key.trimEnd() + '\n');
   });
 
   it('a flipped byte deep in the blob (where V8 checks nothing)', () => {
@@ -118,6 +122,34 @@ describe('run refuses a damaged or foreign image with one clear line', () => {
     const info = snaptel(['info', other]);
     expect(info.status).toBe(0);
     expect(info.stdout).toContain(`NOT runnable with this Node ${process.version}`);
+  });
+
+  it('checks in full again after the file changed in place, even when a stamp says it passed before', async () => {
+    const img = path.join(dir, 'stamped.img');
+    fs.copyFileSync(good, img);
+    const p = new Running(['run', img, '--verbose', 'x']);
+    try {
+      const ready = await p.ready();
+      expect(ready.pid).toBe(p.proc.pid);
+      // Arguments after the image reach the image, not node.
+      const resuming = p.lines.find((l) => l.msg === 'resuming image')!;
+      expect(resuming.argv).toEqual(['--verbose', 'x']);
+    } finally {
+      await p.stop();
+    }
+    const stamp = path.join(dir, '.stamped.img.verified');
+    expect(fs.existsSync(stamp)).toBe(true);
+    // Same size, one byte different, written in place (same inode).
+    const fd = fs.openSync(img, 'r+');
+    const b = Buffer.alloc(1);
+    const at = Math.floor(openImage(good).trailer.blobBytes * 0.6);
+    fs.readSync(fd, b, 0, 1, at);
+    b[0]! ^= 0x0f;
+    fs.writeSync(fd, b, 0, 1, at);
+    fs.closeSync(fd);
+    const r = snaptel(['run', img]);
+    expect(r.status).toBe(2);
+    expect(expectOneCleanLine(r.stderr)).toMatch(/stamped\.img: checksum mismatch/);
   });
 
   it('a missing file', () => {

@@ -198,3 +198,35 @@ export function openImage(file: string, opts: CheckOptions = {}): OpenedImage {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * The launcher's "checked before" stamp: `.<image>.verified` beside the image,
+ * holding the key `stat -L --printf '%d:%i:%s:%.9Y:%.9Z '` prints for the
+ * image and the node binary. When the key still matches, the launcher skips
+ * the full sha256 (the file and the node binary have not changed since a full
+ * check). Deploy writes it right after writing and checking the image.
+ */
+export function stampPath(image: string): string {
+  const abs = path.resolve(image);
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.verified`);
+}
+
+export function verifiedKey(image: string, nodeBinary: string): string {
+  return [image, nodeBinary]
+    .map((f) => {
+      const st = fs.statSync(f, { bigint: true });
+      const ts = (ns: bigint) => `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
+      return `${st.dev}:${st.ino}:${st.size}:${ts(st.mtimeNs)}:${ts(st.ctimeNs)}`;
+    })
+    .join(' ');
+}
+
+/** Best effort: a folder we cannot write to only means full checks at every run. */
+export function writeVerifiedStamp(image: string, nodeBinary: string): boolean {
+  try {
+    writeFileAtomic(stampPath(image), [Buffer.from(verifiedKey(image, nodeBinary) + '\n')]);
+    return true;
+  } catch {
+    return false;
+  }
+}
