@@ -52,7 +52,9 @@ function rawFile(bytes: Uint8Array, name: string): string {
 }
 
 function launch(args: string[], node: string = process.execPath, cwd = dir) {
-  const env: NodeJS.ProcessEnv = { ...process.env, SNAPTEL_NODE: node };
+  // Full checks on every run: these tests rewrite files in place faster than the
+  // file system's timestamp tick, which the "checked before" stamp keys on.
+  const env: NodeJS.ProcessEnv = { ...process.env, SNAPTEL_NODE: node, SNAPTEL_VERIFY: 'always' };
   delete env.NOTIFY_SOCKET;
   const r = spawnSync(LAUNCHER, args, { cwd, env, encoding: 'utf8', timeout: 30_000 });
   if (r.error) throw r.error;
@@ -151,14 +153,15 @@ describe('snaptel run on a good image', () => {
     const r = launch(['run', file, '--flag', 'two words'], fakeNode);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`EXEC --snapshot-blob ${file} --flag two words\nSNAPTEL_IMAGE=${file}\n`);
+    // `--` ends node's options: what follows is the image's argv.
+    expect(r.stdout).toBe(`EXEC --snapshot-blob ${file} -- --flag two words\nSNAPTEL_IMAGE=${file}\n`);
   });
 
   it('makes SNAPTEL_IMAGE absolute for a relative path', () => {
     const file = rawFile(validBytes(), 'relative');
     const r = launch(['run', path.basename(file)], fakeNode, dir);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`EXEC --snapshot-blob ${path.basename(file)}\nSNAPTEL_IMAGE=${file}\n`);
+    expect(r.stdout).toBe(`EXEC --snapshot-blob ${path.basename(file)} --\nSNAPTEL_IMAGE=${file}\n`);
   });
 
   it('property: after any one-byte change, it refuses with one snaptel line, or execs only if the blob and manifest are intact', () => {
