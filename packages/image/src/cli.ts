@@ -57,11 +57,10 @@ async function main(argv: string[]): Promise<void> {
         },
       });
       if (positionals.length > 1) fail(`deploy takes one package, got: ${positionals.join(' ')}`);
-      const recipe = values.config ? loadRecipe(values.config) : undefined;
       const out = values.out ?? (values.config ? values.config.replace(/\.json$/, '') + '.img' : undefined);
       if (!out) fail('deploy needs --out <image file> (or --config, to put the image beside the recipe)');
       const r = await deploy({
-        packageName: positionals[0] ?? recipe?.root,
+        packageName: positionals[0],
         configPath: values.config,
         out,
         keepBuild: values['keep-build'],

@@ -1,4 +1,3 @@
-import * as os from 'node:os';
 import { spawn } from 'node:child_process';
 import { clock, refreshClock } from './clock';
 import { ResourceError } from './errors';
@@ -276,7 +275,7 @@ export class Runtime implements ResourceHost {
     }
     for (const r of [...this.resources].reverse()) await r.suspend();
     this.phase = 'stopped';
-    this.log.info({ host: os.hostname() }, 'stopped');
+    this.log.info('stopped');
     this.hub.close();
     process.exit(0);
   }

@@ -539,3 +539,23 @@ describe('Runtime: TCP client link', () => {
     await waitFor('the link to connect', () => res(r, 'hlr').state === 'open' && peer.conns.length === 1, 10_000);
   });
 });
+
+describe('resources made while suspending', () => {
+  it('opens a listener created in aboutToSnapshot when the image resumes', async () => {
+    const port = await freePort();
+    let made = false;
+    const r = await boot(() => {}, {
+      aboutToSnapshot(ctx) {
+        if (!made) ctx.net.listen({ name: 'late', port, onConnection: (s) => s.end() });
+        made = true;
+      },
+    });
+    await r.suspend();
+    // Never opened, but the image must bring it up like the others.
+    expect(res(r, 'late').state).toBe('suspended');
+    expect((await tryConnect(port)).ok).toBe(false);
+    await resume(r);
+    expect(res(r, 'late').state).toBe('open');
+    expect((await tryConnect(port)).ok).toBe(true);
+  });
+});

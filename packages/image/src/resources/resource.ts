@@ -13,8 +13,6 @@ export type ResourceState = 'new' | 'opening' | 'open' | 'retrying' | 'suspended
 /** What the runtime tells a resource about the world it lives in. */
 export interface ResourceHost {
   readonly log: Log;
-  /** True while resources should hold live handles (starting, running). */
-  readonly live: boolean;
   register(r: Resource): void;
   unregister(r: Resource): void;
   /** Queue a timer whose deadline has passed; fired in deadline order. */
