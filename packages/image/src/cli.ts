@@ -202,6 +202,7 @@ export function describeImage(file: string, size: number, sum: string, m: Manife
 if (require.main === module) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     if (err instanceof SnaptelError) fail(err.message);
+    if (String((err as NodeJS.ErrnoException)?.code).startsWith('ERR_PARSE_ARGS')) fail(`${(err as Error).message} (try: snaptel help)`);
     fail((err as Error)?.stack ?? String(err), 1);
   });
 }
