@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+
+/**
+ * Writes classic libpcap files, so that tests can hand our encodings to
+ * tshark. Two ways in: `ipv4Tcp`/`ipv4Udp` wrap a payload in IPv4 + TCP/UDP
+ * headers (link type RAW) so tshark picks the dissector by port, and
+ * `LINKTYPE_USER0` carries bare payloads for a dissector named with
+ * `tshark -o 'uat:user_dlts:"User 0 (DLT=147)","<proto>","0","","0",""'`.
+ */
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_USER0 = 147;
+
+export interface PcapRecord {
+  data: Uint8Array;
+  /** Seconds since the epoch (default: 1 s apart from 2024-01-01). */
+  time?: number;
+}
+
+export function pcap(records: PcapRecord[], linktype: number): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(linktype, 20);
+  const parts: Buffer[] = [header];
+  records.forEach((r, i) => {
+    const t = r.time ?? 1_704_067_200 + i;
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(Math.floor(t), 0);
+    h.writeUInt32LE(Math.round((t % 1) * 1e6), 4);
+    h.writeUInt32LE(r.data.length, 8);
+    h.writeUInt32LE(r.data.length, 12);
+    parts.push(h, Buffer.from(r.data));
+  });
+  return Buffer.concat(parts);
+}
+
+export function writePcap(file: string, records: PcapRecord[], linktype: number): void {
+  fs.writeFileSync(file, pcap(records, linktype));
+}
+
+function checksum(b: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i + 1 < b.length; i += 2) sum += b.readUInt16BE(i);
+  if (b.length % 2) sum += b[b.length - 1]! << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return ~sum & 0xffff;
+}
+
+function ipv4(proto: number, src: string, dst: string, payload: Buffer): Buffer {
+  const h = Buffer.alloc(20);
+  h[0] = 0x45;
+  h.writeUInt16BE(20 + payload.length, 2);
+  h[8] = 64;
+  h[9] = proto;
+  src.split('.').forEach((o, i) => (h[12 + i] = Number(o)));
+  dst.split('.').forEach((o, i) => (h[16 + i] = Number(o)));
+  h.writeUInt16BE(checksum(h), 10);
+  return Buffer.concat([h, payload]);
+}
+
+export interface Flow {
+  src?: string;
+  dst?: string;
+  srcPort: number;
+  dstPort: number;
+}
+
+/**
+ * Wraps payloads as consecutive segments of one TCP connection (no handshake:
+ * tshark dissects mid-stream data by port). Sequence numbers run on, so
+ * tshark's reassembly sees one stream.
+ */
+export function ipv4Tcp(flow: Flow, payloads: Uint8Array[]): PcapRecord[] {
+  let seq = 1000;
+  return payloads.map((p) => {
+    const tcp = Buffer.alloc(20);
+    tcp.writeUInt16BE(flow.srcPort, 0);
+    tcp.writeUInt16BE(flow.dstPort, 2);
+    tcp.writeUInt32BE(seq, 4);
+    tcp.writeUInt32BE(1, 8);
+    tcp[12] = 5 << 4;
+    tcp[13] = 0x18; // PSH, ACK
+    tcp.writeUInt16BE(65535, 14);
+    seq += p.length;
+    return { data: ipv4(6, flow.src ?? '127.0.0.1', flow.dst ?? '127.0.0.1', Buffer.concat([tcp, Buffer.from(p)])) };
+  });
+}
+
+/** Wraps each payload in its own UDP datagram. */
+export function ipv4Udp(flow: Flow, payloads: Uint8Array[]): PcapRecord[] {
+  return payloads.map((p) => {
+    const udp = Buffer.alloc(8);
+    udp.writeUInt16BE(flow.srcPort, 0);
+    udp.writeUInt16BE(flow.dstPort, 2);
+    udp.writeUInt16BE(8 + p.length, 4);
+    return { data: ipv4(17, flow.src ?? '127.0.0.1', flow.dst ?? '127.0.0.1', Buffer.concat([udp, Buffer.from(p)])) };
+  });
+}
