@@ -1,1 +1,23 @@
-export {};
+export {
+  decode,
+  encode,
+  getParam,
+  paramText,
+  sdpMedia,
+  sdpConnection,
+  type Eol,
+  type LocalOption,
+  type MgcpCommand,
+  type MgcpMessage,
+  type MgcpParam,
+  type MgcpResponse,
+  type Sdp,
+  type SdpConnection,
+  type SdpFmtp,
+  type SdpLine,
+  type SdpMedia,
+  type SdpOrigin,
+  type SdpRtpmap,
+  type SdpTiming,
+} from './codec';
+export { VERBS, MODES, PARAMS, LOCAL_OPTIONS, type Verb, type ConnectionMode, type ParamSpec } from './tables';
