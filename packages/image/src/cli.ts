@@ -7,6 +7,7 @@ import { SnaptelError } from './errors';
 import { openImage, type Manifest } from './image-file';
 import { coldStart } from './image-main';
 import { formatReport, verify } from './verify';
+import { decodeCommand, encodeCommand, protocols } from './codec-cli';
 
 const HELP = `snaptel: deploy packages into resumable images, and run them
 
@@ -24,6 +25,12 @@ usage:
         socket is bound again, every timer re-armed, logs reopened, no stray fd
   snaptel unit <image> [--user <user>]
         print a systemd service unit that runs the image
+  snaptel decode <proto> <hex> [--mt]
+        decode bytes and print the message as JSON, following inner protocols
+  snaptel encode <proto> <json>
+        encode a message (JSON, as decode prints it) and print hex
+  snaptel protocols
+        the protocols decode and encode know
 
 environment:
   SNAPTEL_NODE            node binary to resume images with (default: node on PATH)
@@ -121,6 +128,26 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
       process.exit(report.ok ? 0 : 1);
     }
+    case 'decode':
+    case 'encode': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { mt: { type: 'boolean' }, mo: { type: 'boolean' } },
+      });
+      if (positionals.length < 2) fail(`usage: snaptel ${cmd} <proto> <${cmd === 'decode' ? 'hex' : 'json'}> (protocols: snaptel protocols)`);
+      const [proto, ...data] = positionals;
+      const out =
+        cmd === 'decode'
+          ? JSON.stringify(decodeCommand(proto!, data.join(''), { direction: values.mt ? 'mt' : 'mo' }), null, 2)
+          : encodeCommand(proto!, data.join(' '));
+      process.stdout.write(out + '\n');
+      return;
+    }
+    case 'protocols': {
+      for (const p of protocols()) process.stdout.write(`${p.name.padEnd(7)} ${p.available ? '' : '(not installed) '}${p.about}\n`);
+      return;
+    }
     case 'unit': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -202,6 +229,7 @@ export function describeImage(file: string, size: number, sum: string, m: Manife
 if (require.main === module) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     if (err instanceof SnaptelError) fail(err.message);
+    if ((err as Error)?.name === 'DecodeError' || (err as Error)?.name === 'EncodeError') fail((err as Error).message);
     if (String((err as NodeJS.ErrnoException)?.code).startsWith('ERR_PARSE_ARGS')) fail(`${(err as Error).message} (try: snaptel help)`);
     fail((err as Error)?.stack ?? String(err), 1);
   });

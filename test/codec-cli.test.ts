@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { snaptel } from './helpers';
+
+// libosmocore tests/gsup/gsup_test.c, send_auth_info_err: SendAuthInfoError for
+// IMSI 123456789012345 with cause 7 (facts, as hex); here inside an IPA frame
+// with the OSMO extension GSUP (0xee 0x05), as osmo-hlr sends it on TCP 4222.
+const GSUP = '09 01 08 21 43 65 87 09 21 43 f5 02 01 07'.replace(/ /g, '');
+const IPA_GSUP = '000f' + 'ee' + '05' + GSUP;
+
+describe('snaptel decode / encode', () => {
+  it('decodes an IPA frame and follows into GSUP', () => {
+    const r = snaptel(['decode', 'ipa', IPA_GSUP]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const m = JSON.parse(r.stdout);
+    expect(m.proto).toBe('OSMO');
+    expect(m.ext).toBe('GSUP');
+    expect(m.gsup.type).toBe('SendAuthInfoError');
+    expect(m.gsup.imsi).toBe('123456789012345');
+    expect(m.gsup.cause).toBe(7);
+  });
+
+  it('encodes what decode printed back to the same bytes, through the inner message', () => {
+    const decoded = snaptel(['decode', 'ipa', IPA_GSUP]).stdout;
+    const again = snaptel(['encode', 'ipa', decoded]);
+    expect(again.status).toBe(0);
+    expect(again.stdout.trim()).toBe(IPA_GSUP);
+  });
+
+  it('decodes an SMS-SUBMIT TPDU ("hellohello", dreamfabric.com/sms)', () => {
+    // 11 00 0b 91 6407281553f8 00 00 aa 0a e8329bfd4697d9ec37: SUBMIT to +46708251358, 7-bit, "hellohello"
+    const r = snaptel(['decode', 'tpdu', '1100 0b91 6407 2815 53f8 0000 aa0a e832 9bfd 4697 d9ec 37']);
+    expect(r.status).toBe(0);
+    const m = JSON.parse(r.stdout);
+    expect(m.type).toBe('SMS-SUBMIT');
+    expect(m.da.digits).toBe('46708251358');
+    expect(m.ud.text).toBe('hellohello');
+  });
+
+  it('bad input is one line naming protocol, message, IE and offset; unknown protocol and bad hex too', () => {
+    const r = snaptel(['decode', 'gsup', '09 01 08 21 43']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // The length octet at byte 2 claims 8 bytes; 2 are left.
+    expect(r.stderr.trim()).toBe('snaptel: GSUP SendAuthInfoError, IE IMSI, at byte 2: IE length 8 exceeds the 2 byte(s) left');
+    expect(snaptel(['decode', 'nope', '00']).stderr).toMatch(/^snaptel: unknown protocol 'nope'/);
+    expect(snaptel(['decode', 'ipa', 'xyz']).stderr).toMatch(/^snaptel: not hex bytes/);
+  });
+
+  it('lists the protocols it knows', () => {
+    const r = snaptel(['protocols']);
+    expect(r.status).toBe(0);
+    for (const p of ['ipa', 'gsup', 'mgcp', 'tpdu']) expect(r.stdout).toMatch(new RegExp(`^${p}\\s+[A-Z]`, 'm'));
+  });
+});
