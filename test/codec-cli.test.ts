@@ -27,6 +27,20 @@ describe('snaptel decode / encode', () => {
     expect(again.stdout.trim()).toBe(IPA_GSUP);
   });
 
+  it('follows an SCCPlite frame (IPA protocol 0xFD) into SCCP', () => {
+    // libosmo-sccp tests/sccp/sccp_test.c bssmap_cr: CR, class 2, called SSN 254 (BSSAP), 29 bytes of BSSMAP.
+    const cr = '010102030202040242fe0f1f001d5705080072f4802012c3501710052411033319a208294710020131976100';
+    const r = snaptel(['decode', 'ipa', '002c' + 'fd' + cr]);
+    expect(r.status).toBe(0);
+    const m = JSON.parse(r.stdout);
+    expect(m.proto).toBe('SCCP');
+    expect(m.sccp.type).toBe('CR');
+    expect(m.sccp.protocolClass.class).toBe(2);
+    expect(m.sccp.called.ssn).toBe(254);
+    expect(m.sccp.data).toBe('001d5705080072f4802012c3501710052411033319a2082947100201319761');
+    expect(snaptel(['encode', 'ipa', r.stdout]).stdout.trim()).toBe('002cfd' + cr);
+  });
+
   it('decodes an SMS-SUBMIT TPDU ("hellohello", dreamfabric.com/sms)', () => {
     // 11 00 0b 91 6407281553f8 00 00 aa 0a e8329bfd4697d9ec37: SUBMIT to +46708251358, 7-bit, "hellohello"
     const r = snaptel(['decode', 'tpdu', '1100 0b91 6407 2815 53f8 0000 aa0a e832 9bfd 4697 d9ec 37']);
