@@ -61,14 +61,35 @@ function hexBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(clean, 'hex'));
 }
 
-/** What an IPA payload carries, for following it. */
+/**
+ * Follows encapsulation: IPA into GSUP, MGCP or SCCP (SCCPlite), SCCP user
+ * data into BSSAP (SSN 254, or connection-oriented data, which on SCCPlite is
+ * always BSSAP). BSSAP itself follows into DTAP, and DTAP into SMS.
+ */
 function follow(proto: string, msg: any, o: CodecOptions): void {
-  if (proto !== 'ipa' || !msg || typeof msg.payload !== 'string') return;
-  const inner = msg.proto === 'OSMO' ? { GSUP: 'gsup', MGCP: 'mgcp' }[msg.ext as string] : msg.proto === 'SCCP' ? 'sccp' : undefined;
-  if (!inner) return;
+  if (!msg || typeof msg !== 'object') return;
+  let inner: string | undefined;
+  let hex: unknown;
+  if (proto === 'ipa') {
+    inner = msg.proto === 'OSMO' ? ({ GSUP: 'gsup', MGCP: 'mgcp' } as Record<string, string>)[msg.ext as string] : msg.proto === 'SCCP' ? 'sccp' : undefined;
+    hex = msg.payload;
+  } else if (proto === 'sccp') {
+    const bssap = msg.called?.ssn === 254 || ['CR', 'CC', 'DT1', 'DT2', 'RLSD'].includes(msg.type);
+    inner = bssap ? 'bssap' : undefined;
+    hex = msg.data;
+  }
+  if (!inner || typeof hex !== 'string' || hex === '') return;
   const p = PROTOS[inner]!;
   const c = load(p.pkg);
-  if (c) msg[inner] = p.decode(c, hexBytes(msg.payload), o);
+  if (!c) return;
+  try {
+    msg[inner] = p.decode(c, hexBytes(hex), o);
+  } catch (err) {
+    if ((err as Error).name !== 'DecodeError' || proto !== 'sccp') throw err;
+    msg[`${inner}Error`] = (err as Error).message; // user data that is not BSSAP after all
+    return;
+  }
+  follow(inner, msg[inner], o);
 }
 
 export function decodeCommand(proto: string, hex: string, o: CodecOptions = {}): unknown {
@@ -86,14 +107,22 @@ export function encodeCommand(proto: string, json: string): string {
   } catch (err) {
     throw new SnaptelError('usage', `not JSON: ${(err as Error).message}`);
   }
-  // An IPA frame given with its inner message decoded: encode that into the payload.
-  if (proto === 'ipa' && msg && typeof msg === 'object') {
-    for (const inner of ['gsup', 'mgcp', 'sccp'] as const) {
-      if (msg[inner] === undefined) continue;
-      const ic = load(PROTOS[inner]!.pkg);
-      if (ic) msg.payload = Buffer.from(ic.encode(msg[inner])).toString('hex');
-      delete msg[inner];
-    }
+  return Buffer.from(c.encode(unfollow(proto, msg))).toString('hex');
+}
+
+/** The reverse of follow(): an inner message given decoded is encoded into its carrier's bytes. */
+function unfollow(proto: string, msg: any): any {
+  if (!msg || typeof msg !== 'object') return msg;
+  const slots: Record<string, [string, string][]> = {
+    ipa: [['gsup', 'payload'], ['mgcp', 'payload'], ['sccp', 'payload']],
+    sccp: [['bssap', 'data']],
+  };
+  for (const [inner, field] of slots[proto] ?? []) {
+    delete msg[`${inner}Error`];
+    if (msg[inner] === undefined) continue;
+    const ic = load(PROTOS[inner]!.pkg);
+    if (ic) msg[field] = Buffer.from(ic.encode(unfollow(inner, msg[inner]))).toString('hex');
+    delete msg[inner];
   }
-  return Buffer.from(c.encode(msg)).toString('hex');
+  return msg;
 }
