@@ -27,7 +27,7 @@ describe('snaptel decode / encode', () => {
     expect(again.stdout.trim()).toBe(IPA_GSUP);
   });
 
-  it('follows an SCCPlite frame (IPA protocol 0xFD) into SCCP', () => {
+  it('follows an SCCPlite frame (IPA protocol 0xFD) into SCCP, BSSMAP and DTAP, and encodes it all back', () => {
     // libosmo-sccp tests/sccp/sccp_test.c bssmap_cr: CR, class 2, called SSN 254 (BSSAP), 29 bytes of BSSMAP.
     const cr = '010102030202040242fe0f1f001d5705080072f4802012c3501710052411033319a208294710020131976100';
     const r = snaptel(['decode', 'ipa', '002c' + 'fd' + cr]);
@@ -38,6 +38,13 @@ describe('snaptel decode / encode', () => {
     expect(m.sccp.protocolClass.class).toBe(2);
     expect(m.sccp.called.ssn).toBe(254);
     expect(m.sccp.data).toBe('001d5705080072f4802012c3501710052411033319a2082947100201319761');
+    // ... into BSSMAP Complete Layer 3 (cell 05 08 00 72f480 2012 c350: CGI 274/08, LAC 0x2012, CI 0xc350) ...
+    const l3 = m.sccp.bssap;
+    expect(l3.type).toBe('COMPLETE LAYER 3 INFORMATION');
+    expect(l3.ies.cellIdentifier).toEqual({ discriminator: 'cgi', mcc: '274', mnc: '08', lac: 8210, ci: 50000 });
+    // ... into DTAP CM Service Request (mobile identity 08 29 47 10 02 01 31 97 61: IMSI 274012010137916).
+    expect(l3.ies.layer3Information.type).toBe('CM Service Request');
+    expect(l3.ies.layer3Information.ies.mobileIdentity).toEqual({ type: 'imsi', digits: '274012010137916' });
     expect(snaptel(['encode', 'ipa', r.stdout]).stdout.trim()).toBe('002cfd' + cr);
   });
 
