@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldValues, ipv4Tcp, LINKTYPE_RAW, LINKTYPE_USER0, toHex, tshark, tsharkAvailable, userDlt } from '@snaptel/codec';
+import { fieldValues, ipv4Tcp, LINKTYPE_RAW, LINKTYPE_USER0, toHex, tshark, userDlt } from '@snaptel/codec';
 import { frame } from '@snaptel/ipa';
 import { encode as encodeSccp, type SccpMessage } from '@snaptel/sccp';
 import { decode, encode, type Bssap } from '../src';
@@ -181,7 +181,7 @@ function checkPackets(packets: ReturnType<typeof tshark>): void {
   });
 }
 
-describe.runIf(tsharkAvailable())('tshark', () => {
+describe('tshark', () => {
   it("flags libosmocore's Classmark Update with a 1-octet Classmark 2 and a Classmark 3 as malformed (we keep the value raw and the bytes exact)", () => {
     const vs = VECTORS.filter((v) => SHORT_CM2.includes(v.name));
     expect(vs).toHaveLength(1);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fieldValues, fromHex, parsePdml, toHex, tsharkAvailable, userDlt, type TsharkPacket } from '@snaptel/codec';
+import { fieldValues, fromHex, parsePdml, toHex, userDlt, type TsharkPacket } from '@snaptel/codec';
 import { pcapng } from '@snaptel/sms';
 import { decode, encode, type Dtap } from '../src';
 import { CASES, type Expect } from './cases';
@@ -81,7 +81,7 @@ function theirFields(p: TsharkPacket, e: Expect): Partial<Expect> {
   return f;
 }
 
-describe.runIf(tsharkAvailable())('tshark dissects our encodings', () => {
+describe('tshark dissects our encodings', () => {
   const packets = dissect();
 
   it('one packet per case, none malformed, no expert errors', () => {

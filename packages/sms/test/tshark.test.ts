@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldValues, fromHex, toHex, tsharkAvailable } from '@snaptel/codec';
+import { fieldValues, fromHex, toHex } from '@snaptel/codec';
 import { decode, encode, type SmsMessage, type Tpdu } from '../src';
 import { tsharkSms } from './tshark';
 import { VECTORS } from './vectors';
@@ -91,7 +91,7 @@ const CASES: Case[] = [
 
 const bytesOf = (c: Case): Uint8Array => (c.hex ? fromHex(c.hex) : encode(c.msg!));
 
-describe.runIf(tsharkAvailable())('tshark (gsm_sms) dissects our TPDUs like we do', () => {
+describe('tshark (gsm_sms) dissects our TPDUs like we do', () => {
   const packets = tsharkSms(CASES.map((c) => ({ data: bytesOf(c), direction: c.direction === 'mo' ? 'in' : 'out' })));
 
   it('one packet per case, none malformed, no expert errors', () => {
