@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pcap, type PcapRecord } from './pcap';
+import { pcap, pcapng, type PcapRecord } from './pcap';
 
 /**
  * tshark as the oracle: dissects a pcap and returns, per packet, the flat
@@ -31,11 +31,13 @@ export function userDlt(proto: string): string[] {
   return ['-o', `uat:user_dlts:"User 0 (DLT=147)","${proto}","0","","0",""`];
 }
 
+/** Dissects `records`; written as pcapng when any record carries a direction, else as pcap. */
 export function tshark(records: PcapRecord[], linktype: number, extraArgs: string[] = []): TsharkPacket[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snaptel-tshark-'));
   try {
-    const file = path.join(dir, 'in.pcap');
-    fs.writeFileSync(file, pcap(records, linktype));
+    const ng = records.some((r) => r.direction !== undefined);
+    const file = path.join(dir, ng ? 'in.pcapng' : 'in.pcap');
+    fs.writeFileSync(file, ng ? pcapng(records, linktype) : pcap(records, linktype));
     const r = spawnSync('tshark', ['-n', '-r', file, '-T', 'pdml', ...extraArgs], {
       encoding: 'utf8',
       maxBuffer: 256 << 20,

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DecodeError, EncodeError, fromHex, ipv4Tcp, ipv4Udp, LINKTYPE_RAW, parsePdml, pcap, Reader, toHex, tshark, Writer } from '../src';
+import { DecodeError, EncodeError, fromHex, ipv4Tcp, ipv4Udp, LINKTYPE_RAW, LINKTYPE_USER0, parsePdml, pcap, pcapng, Reader, toHex, tshark, Writer } from '../src';
 
 describe('Reader', () => {
   it('reads big-endian fields and names protocol, message, IE and absolute offset when short', () => {
@@ -105,6 +105,32 @@ describe('pcap', () => {
     expect(p!.malformed).toBe(false);
     expect(p!.fields.find((f) => f.name === 'gsm_ipa.protocol')?.show).toBe('0xfe');
     expect(p!.fields.find((f) => f.name === 'gsm_ipa.data_len')?.show).toBe('1');
+  });
+});
+
+describe('pcapng', () => {
+  it('writes section, interface and packet blocks, with the direction in the EPB flags', () => {
+    const b = pcapng([{ data: fromHex('aabbcc'), time: 1, direction: 'in' }], LINKTYPE_USER0);
+    // SHB: type 0x0a0d0d0a, length 28, byte-order magic 0x1a2b3c4d, version 1.0, section length -1
+    expect(b.subarray(0, 28).toString('hex')).toBe('0a0d0d0a' + '1c000000' + '4d3c2b1a' + '0100' + '0000' + 'ffffffffffffffff' + '1c000000');
+    // IDB: type 1, length 20, linktype 147, snaplen 65535
+    expect(b.subarray(28, 48).toString('hex')).toBe('01000000' + '14000000' + '9300' + '0000' + 'ffff0000' + '14000000');
+    // EPB: type 6, length 48; interface 0; timestamp 1 s in us (0x000f4240); caplen/len 3; data padded to 4;
+    // option epb_flags (2), length 4, value 1 = inbound; end of options; length again
+    expect(b.subarray(48).toString('hex')).toBe(
+      '06000000' + '30000000' + '00000000' + '00000000' + '40420f00' + '03000000' + '03000000' + 'aabbcc00' + '0200' + '0400' + '01000000' + '00000000' + '30000000',
+    );
+  });
+
+  it('tshark reads the direction back: inbound and outbound', () => {
+    const packets = tshark(
+      [
+        { data: fromHex('00'), direction: 'in' },
+        { data: fromHex('00'), direction: 'out' },
+      ],
+      LINKTYPE_USER0,
+    );
+    expect(packets.map((p) => p.fields.find((f) => f.name === 'frame.p2p_dir')?.show)).toEqual(['1', '0']);
   });
 });
 

@@ -1,10 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fieldValues, fromHex, parsePdml, toHex, userDlt, type TsharkPacket } from '@snaptel/codec';
-import { pcapng } from '@snaptel/sms';
+import { fieldValues, fromHex, LINKTYPE_USER0, toHex, tshark, userDlt, type TsharkPacket } from '@snaptel/codec';
 import { decode, encode, type Dtap } from '../src';
 import { CASES, type Expect } from './cases';
 import { ourFields } from './fields';
@@ -17,17 +12,8 @@ import { ourFields } from './fields';
  * equal the hand-written `expect` of each case, as ours do.
  */
 function dissect(): TsharkPacket[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsm48-tshark-'));
-  try {
-    const file = path.join(dir, 'dtap.pcapng');
-    const recs = CASES.map((c) => ({ data: encode(decode(fromHex(c.hex), c.direction)), direction: c.direction === 'mo' ? ('in' as const) : ('out' as const) }));
-    fs.writeFileSync(file, pcapng(recs, 147));
-    const r = spawnSync('tshark', ['-n', '-r', file, '-T', 'pdml', ...userDlt('gsm_a_dtap')], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
-    return parsePdml(r.stdout);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const recs = CASES.map((c) => ({ data: encode(decode(fromHex(c.hex), c.direction)), direction: c.direction === 'mo' ? ('in' as const) : ('out' as const) }));
+  return tshark(recs, LINKTYPE_USER0, userDlt('gsm_a_dtap'));
 }
 
 const TYPE_FIELD: Record<Expect['pd'], string> = {

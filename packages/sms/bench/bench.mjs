@@ -1,12 +1,10 @@
-// Decode/encode throughput for a realistic SMS TPDU mix, against tshark
-// dissecting the same TPDUs from a pcapng, as a ratio from the same run.
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// Decode/encode throughput for a realistic TPDU mix, against tshark
+// dissecting the same TPDUs (gsm_sms on a user DLT, pcapng with the
+// direction of each), as a ratio from the same run.
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const sms = require('../dist/index.js');
+const { userDlt, LINKTYPE_USER0, opsPerSecond, tsharkPerSecond, benchReport } = require('@snaptel/codec');
 
 const ts = { year: 24, month: 5, day: 17, hour: 13, minute: 45, second: 9, tz: 8 };
 const da = { ton: 'international', npi: 1, digits: '447700900123' };
@@ -21,45 +19,8 @@ const mix = [
 const wire = mix.map(([dir, m]) => [dir, sms.encode(m)]);
 const decoded = wire.map(([dir, b]) => sms.decode(b, dir));
 
-function rate(fn, ms = 1000) {
-  let n = 0;
-  const end = performance.now() + ms;
-  while (performance.now() < end) for (let i = 0; i < 1000; i++) n += fn(i);
-  return n / (ms / 1000);
-}
-rate((i) => (sms.decode(wire[i % wire.length][1], wire[i % wire.length][0]), 1), 200); // warm-up
-const dec = rate((i) => (sms.decode(wire[i % wire.length][1], wire[i % wire.length][0]), 1));
-const enc = rate((i) => (sms.encode(decoded[i % decoded.length]), 1));
-
-// tshark: the same mix repeated, dissected in full (-V), timed end to end minus an empty-capture run
-const N = 6000;
-const recs = Array.from({ length: N }, (_, i) => ({ data: wire[i % wire.length][1], direction: wire[i % wire.length][0] === 'mo' ? 'in' : 'out' }));
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-bench-'));
-let tsharkRate = NaN;
-try {
-  const file = path.join(dir, 'mix.pcapng');
-  const empty = path.join(dir, 'empty.pcapng');
-  fs.writeFileSync(file, sms.pcapng(recs, 147));
-  fs.writeFileSync(empty, sms.pcapng([], 147));
-  const args = (f) => ['-n', '-r', f, '-V', '-o', 'uat:user_dlts:"User 0 (DLT=147)","gsm_sms","0","","0",""', '-o', 'gsm_sms.reassemble:FALSE'];
-  const run = (f) => {
-    const t = performance.now();
-    const r = spawnSync('tshark', args(f), { stdio: ['ignore', 'ignore', 'ignore'], timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`tshark exited ${r.status}`);
-    return performance.now() - t;
-  };
-  const base = run(empty);
-  const full = run(file);
-  tsharkRate = N / ((full - base) / 1000);
-} catch (e) {
-  console.error('tshark unavailable:', e.message);
-} finally {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-
-const f = (x) => Math.round(x).toLocaleString('en');
-console.log(`sms mix (${mix.length} TPDUs: 7-bit single, concatenated with UDH, UCS2, status report, alphanumeric sender)`);
-console.log(`  decode  ${f(dec)} msg/s`);
-console.log(`  encode  ${f(enc)} msg/s`);
-console.log(`  tshark  ${f(tsharkRate)} msg/s (${N} packets, -V, startup subtracted)`);
-console.log(`  ratio   decode/tshark ${(dec / tsharkRate).toFixed(1)}x, encode/tshark ${(enc / tsharkRate).toFixed(1)}x`);
+const decode = opsPerSecond((i) => sms.decode(wire[i % wire.length][1], wire[i % wire.length][0]));
+const encode = opsPerSecond((i) => sms.encode(decoded[i % decoded.length]));
+const records = wire.map(([dir, data]) => ({ data, direction: dir === 'mo' ? 'in' : 'out' }));
+const tshark = tsharkPerSecond(records, LINKTYPE_USER0, [...userDlt('gsm_sms'), '-o', 'gsm_sms.reassemble:FALSE']);
+console.log(benchReport(`sms mix (${mix.length} TPDUs: 7-bit single, concatenated with UDH, UCS2, status report, alphanumeric sender)`, { decode, encode }, tshark));

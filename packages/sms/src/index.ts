@@ -28,4 +28,3 @@ export {
   packSeptets,
   unpackSeptets,
 } from './alphabet';
-export { pcapng, type PcapngRecord } from './pcapng';

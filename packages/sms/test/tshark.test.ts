@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { fieldValues, fromHex, toHex } from '@snaptel/codec';
+import { fieldValues, fromHex, LINKTYPE_USER0, toHex, tshark, userDlt, type PcapRecord, type TsharkPacket } from '@snaptel/codec';
+
+/** tshark on bare TPDUs; the record's direction (inbound = MS->SC) picks SUBMIT vs SUBMIT-REPORT etc. */
+const tsharkSms = (records: PcapRecord[]): TsharkPacket[] =>
+  tshark(records, LINKTYPE_USER0, [...userDlt('gsm_sms'), '-o', 'gsm_sms.reassemble:FALSE']);
 import { decode, encode, type SmsMessage, type Tpdu } from '../src';
-import { tsharkSms } from './tshark';
 import { VECTORS } from './vectors';
 
 /**
  * tshark as the oracle. Each case is either an external vector (hex) or a
  * message we encode; `expect` holds the key fields written by hand. tshark's
  * dissection of the bytes and our own decode must both agree with them.
- * MS->SC TPDUs go in packets marked inbound (see src/pcapng.ts).
+ * MS->SC TPDUs go in packets marked inbound (pcapng direction, see @snaptel/codec).
  */
 interface Expect {
   mti: string;
