@@ -1,14 +1,11 @@
 // Decode/encode throughput for a realistic DTAP mix, against tshark
-// dissecting the same messages from a pcapng, as a ratio from the same run.
-// Bounded: about 1 s per measurement plus four tshark runs (two empty, two over 30000 packets).
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// dissecting the same messages (gsm_a_dtap on a user DLT, pcapng with the
+// direction of each message), as a ratio from the same run.
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const dtap = require('../dist/index.js');
-const sms = require('@snaptel/sms');
+const { userDlt, LINKTYPE_USER0, opsPerSecond, tsharkPerSecond, benchReport } = require('@snaptel/codec');
+
 
 const hex = (s) => new Uint8Array(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 // Messages from osmo-msc's tests/msc_vlr (see test/vectors.ts) plus an Auth Request and an MO SMS of ours.
@@ -36,48 +33,8 @@ for (const [i, m] of decoded.entries()) {
   if (Buffer.compare(Buffer.from(dtap.encode(m)), Buffer.from(mix[i][1])) !== 0) throw new Error(`mix message ${i} does not round-trip`);
 }
 
-function rate(fn, ms = 1000) {
-  let n = 0;
-  const end = performance.now() + ms;
-  while (performance.now() < end) for (let i = 0; i < 1000; i++) n += fn(i);
-  return n / (ms / 1000);
-}
 const L = mix.length;
-rate((i) => (dtap.decode(mix[i % L][1], mix[i % L][0]), 1), 300); // warm-up
-const dec = rate((i) => (dtap.decode(mix[i % L][1], mix[i % L][0]), 1));
-rate((i) => (dtap.encode(decoded[i % L]), 1), 300);
-const enc = rate((i) => (dtap.encode(decoded[i % L]), 1));
-
-// tshark: the same mix repeated, dissected in full (-V), timed end to end minus an empty-capture run (best of two each)
-const N = 30000;
-const recs = Array.from({ length: N }, (_, i) => ({ data: mix[i % L][1], direction: mix[i % L][0] === 'mo' ? 'in' : 'out' }));
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gsm48-bench-'));
-let tsharkRate = NaN;
-try {
-  const file = path.join(dir, 'mix.pcapng');
-  const empty = path.join(dir, 'empty.pcapng');
-  fs.writeFileSync(file, sms.pcapng(recs, 147));
-  fs.writeFileSync(empty, sms.pcapng([], 147));
-  const args = (f) => ['-n', '-r', f, '-V', '-o', 'uat:user_dlts:"User 0 (DLT=147)","gsm_a_dtap","0","","0",""'];
-  const run = (f) => {
-    const t = performance.now();
-    const r = spawnSync('tshark', args(f), { stdio: ['ignore', 'ignore', 'ignore'], timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`tshark exited ${r.status}`);
-    return performance.now() - t;
-  };
-  // best of two runs each: tshark's startup (about a second) varies from run to run
-  const base = Math.min(run(empty), run(empty));
-  const full = Math.min(run(file), run(file));
-  tsharkRate = N / ((full - base) / 1000);
-} catch (e) {
-  console.error('tshark unavailable:', e.message);
-} finally {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-
-const f = (x) => Math.round(x).toLocaleString('en');
-console.log(`dtap mix (${L} messages: LU, auth, CM service, MO call setup to release, MO and MT SMS over CP/RP)`);
-console.log(`  decode  ${f(dec)} msg/s`);
-console.log(`  encode  ${f(enc)} msg/s`);
-console.log(`  tshark  ${f(tsharkRate)} msg/s (${N} packets, -V, startup subtracted)`);
-console.log(`  ratio   decode/tshark ${(dec / tsharkRate).toFixed(1)}x, encode/tshark ${(enc / tsharkRate).toFixed(1)}x`);
+const decode = opsPerSecond((i) => dtap.decode(mix[i % L][1], mix[i % L][0]));
+const encode = opsPerSecond((i) => dtap.encode(decoded[i % L]));
+const tshark = tsharkPerSecond(mix.map(([d, data]) => ({ data, direction: d === 'mo' ? 'in' : 'out' })), LINKTYPE_USER0, userDlt('gsm_a_dtap'));
+console.log(benchReport(`dtap mix (${L} messages: LU, auth, CM service, MO call setup to release, MO and MT SMS over CP/RP)`, { decode, encode }, tshark));
