@@ -1,5 +1,5 @@
 import { DecodeError, hexOf, writeHex, type Reader, type ValueCodec, type Writer } from '@snaptel/codec';
-import { classmark2, decode as decodeDtap, encode as encodeDtap, lai, mobileIdentity, type Classmark2, type Dtap, type MobileIdentity } from '@snaptel/gsm48';
+import { classmark2, hex, u8, decode as decodeDtap, encode as encodeDtap, lai, mobileIdentity, type Classmark2, type Dtap, type MobileIdentity } from '@snaptel/gsm48';
 
 /**
  * Value codecs of the BSSMAP IEs (TS 48.008 §3.2.2). Each turns the value
@@ -26,17 +26,8 @@ function int(v: unknown, max: number, what: string): number {
   return v;
 }
 
-/** Octets as hex (IEs kept opaque). */
-export const hex: ValueCodec<string> = {
-  decode: (r, len) => hexOf(r.buf, r.pos, r.pos + len),
-  encode: (v, w) => writeHex(w, v),
-};
-
-/** A 1-octet value as a number. */
-export const u8: ValueCodec<number> = {
-  decode: (r) => r.buf[r.pos]!,
-  encode: (v, w) => void w.u8(int(v, 255, 'value')),
-};
+/** Octets as hex (IEs kept opaque) and a 1-octet value as a number: the same as in DTAP. */
+export { hex, u8 };
 
 /** A 2-octet value as a number: Circuit Identity Code (§3.2.2.2: PCM multiplex bits 16-6, timeslot bits 5-1). */
 export const u16: ValueCodec<number> = {
