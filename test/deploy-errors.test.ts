@@ -113,7 +113,7 @@ describe('run refuses a damaged or foreign image with one clear line', () => {
     const img = openImage(good);
     const blob = fs.readFileSync(good).subarray(0, img.trailer.blobBytes);
     const other = path.join(dir, 'node18.img');
-    writeImage(other, blob, { ...img.manifest, node: { ...img.manifest.node, version: 'v18.20.4' } });
+    writeImage(other, blob, { ...img.manifest, bundle: undefined, node: { ...img.manifest.node, version: 'v18.20.4' } });
     const r = snaptel(['run', other]);
     expect(r.status).toBe(2);
     expect(expectOneCleanLine(r.stderr)).toBe(

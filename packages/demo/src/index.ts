@@ -29,11 +29,39 @@ interface DemoState {
   echoed: number;
   lastRttMs?: number;
   sentAt: Map<number, number>;
+  /** Reminders set at run time (`demo.remind(...)` through `snaptel remote eval`): durable. */
+  reminders: Map<string, Timer>;
 }
 
-const state: DemoState = { pings: 0, pongs: 0, echoed: 0, sentAt: new Map() };
+/** What the demo carries across live snapshots. */
+export interface DemoDurableState {
+  pings: number;
+  pongs: number;
+  echoed: number;
+  reminders: Array<{ name: string; deadline: number }>;
+}
 
-export default definePackage<DemoConfig>({
+const state: DemoState = { pings: 0, pongs: 0, echoed: 0, sentAt: new Map(), reminders: new Map() };
+
+/** The demo's face in `snaptel remote eval`: `demo.stats()`, `demo.remind('tea', 180000)`. */
+export interface DemoApi {
+  stats(): { pings: number; pongs: number; echoedBytes: number; lastRttMs: number | null; reminders: number };
+  /** A one-shot reminder `inMs` from now (or at a Date / epoch ms), logged when it fires. */
+  remind(name: string, inMs: number | Date): { name: string; deadline: string };
+  reminders(): Array<{ name: string; deadline: string }>;
+}
+
+function setReminder(ctx: Context, name: string, deadline: number): Timer {
+  state.reminders.get(name)?.cancel();
+  const t = ctx.timers.at(`remind-${name}`, deadline, () => {
+    state.reminders.delete(name);
+    ctx.log.info({ reminder: name, deadline: new Date(deadline).toISOString(), lateMs: Date.now() - deadline }, 'reminder fired');
+  });
+  state.reminders.set(name, t);
+  return t;
+}
+
+export default definePackage<DemoConfig, DemoApi>({
   name: 'demo',
   version: '0.1.0',
 
@@ -105,6 +133,38 @@ export default definePackage<DemoConfig>({
       );
     });
     ctx.log.info({ host, tcpPort, udpPort, peer }, 'demo started');
+    const api: DemoApi = {
+      stats: () => ({ pings: state.pings, pongs: state.pongs, echoedBytes: state.echoed, lastRttMs: state.lastRttMs ?? null, reminders: state.reminders.size }),
+      remind(name, inMs) {
+        if (typeof name !== 'string' || !/^[\w.-]{1,64}$/.test(name)) throw new TypeError('a reminder name is 1-64 letters, digits, _ . -');
+        // Not `instanceof Date`: a Date made by `snaptel remote eval` comes from another realm.
+        const deadline = typeof inMs === 'number' ? Date.now() + inMs : new Date(inMs as Date).getTime();
+        if (!Number.isFinite(deadline)) throw new TypeError('remind(name, inMs): inMs must be a number of ms or a Date');
+        setReminder(ctx, name, deadline);
+        ctx.log.info({ reminder: name, deadline: new Date(deadline).toISOString() }, 'reminder set');
+        return { name, deadline: new Date(deadline).toISOString() };
+      },
+      reminders: () => [...state.reminders].map(([name, t]) => ({ name, deadline: new Date(t.deadline).toISOString() })),
+    };
+    return api;
+  },
+
+  exportState(): DemoDurableState {
+    return {
+      pings: state.pings,
+      pongs: state.pongs,
+      echoed: state.echoed,
+      reminders: [...state.reminders].map(([name, t]) => ({ name, deadline: t.deadline })),
+    };
+  },
+
+  importState(ctx, s: DemoDurableState) {
+    state.pings = s.pings;
+    state.pongs = s.pongs;
+    state.echoed = s.echoed;
+    // Deadlines are wall-clock: a reminder comes back due when it was due, overdue ones fire at once.
+    for (const r of s.reminders) setReminder(ctx, r.name, r.deadline);
+    ctx.log.info({ pings: s.pings, reminders: s.reminders.length }, 'demo state imported');
   },
 
   returnedFromSnapshot(ctx) {

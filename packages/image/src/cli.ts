@@ -3,19 +3,25 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { deploy, loadRecipe, resolvePackages } from './deploy';
-import { SnaptelError } from './errors';
+import { ServiceError, SnaptelError } from './errors';
 import { openImage, type Manifest } from './image-file';
 import { coldStart } from './image-main';
 import { formatReport, verify } from './verify';
 import { decodeCommand, encodeCommand, protocols } from './codec-cli';
+import { remoteCommand } from './remote';
+import { parseDuration } from './daemon';
 
 const HELP = `snaptel: deploy packages into resumable images, and run them
 
 usage:
-  snaptel deploy <package> [--config images/<name>.json] --out images/<name>.img
-        load the package and what it requires, start it, snapshot it into an image
-  snaptel run <image> [args...]
-        resume an image (Ctrl-C or SIGTERM stops it cleanly)
+  snaptel deploy [<package>...] [--config images/<name>.json] --out images/<name>.img
+        load the packages and what they require, start them, snapshot them into an image
+  snaptel run <image> [--daemon] [--pidfile F] [--control SOCK] [--log FILE]
+                      [--allow-eval] [--checkpoint-every 5m | --checkpoint-on-stop] [-- args...]
+        resume an image (Ctrl-C or SIGTERM stops it cleanly); as a daemon with
+        a pidfile, a control socket for 'snaptel remote', and live checkpoints
+  snaptel remote --control SOCK [--json] status|eval CODE|snapshot [--out IMG]|log-level [L]|stop
+        talk to a running daemon (snaptel remote --help)
   snaptel start <package> [--config images/<name>.json]
         run the same packages without an image (cold start, for development)
   snaptel info <image> [--json]
@@ -23,8 +29,8 @@ usage:
   snaptel verify <image> [--json] [--timeout <seconds>]
         resume the image in a child process and check, from outside, that every
         socket is bound again, every timer re-armed, logs reopened, no stray fd
-  snaptel unit <image> [--user <user>]
-        print a systemd service unit that runs the image
+  snaptel systemd-unit <image> [--user U] [--checkpoint-every 5m] [--watchdog-sec 30] [--allow-eval]
+        print a systemd unit (Type=notify, Restart=always, watchdog) that runs the image
   snaptel decode <proto> <hex> [--mt]
         decode bytes and print the message as JSON, following inner protocols
   snaptel encode <proto> <json>
@@ -63,11 +69,10 @@ async function main(argv: string[]): Promise<void> {
           'keep-build': { type: 'boolean' },
         },
       });
-      if (positionals.length > 1) fail(`deploy takes one package, got: ${positionals.join(' ')}`);
       const out = values.out ?? (values.config ? values.config.replace(/\.json$/, '') + '.img' : undefined);
       if (!out) fail('deploy needs --out <image file> (or --config, to put the image beside the recipe)');
       const r = await deploy({
-        packageName: positionals[0],
+        packageName: positionals,
         configPath: values.config,
         out,
         keepBuild: values['keep-build'],
@@ -83,9 +88,9 @@ async function main(argv: string[]): Promise<void> {
     case 'start': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
       const recipe = loadRecipe(values.config);
-      const root = positionals[0] ?? recipe.root;
-      if (!root) fail('start needs a package name (or "package" in the recipe)');
-      const pkgs = resolvePackages(root, process.cwd());
+      const roots = positionals.length ? positionals : recipe.roots;
+      if (!roots) fail('start needs a package name (or "package" in the recipe)');
+      const pkgs = resolvePackages(roots, process.cwd());
       await coldStart(
         pkgs.map((p) => p.def),
         recipe.recipe,
@@ -148,44 +153,93 @@ async function main(argv: string[]): Promise<void> {
       for (const p of protocols()) process.stdout.write(`${p.name.padEnd(7)} ${p.available ? '' : '(not installed) '}${p.about}\n`);
       return;
     }
-    case 'unit': {
+    case 'remote': {
+      process.exitCode = await remoteCommand(rest, (t) => process.stdout.write(t));
+      return;
+    }
+    case 'unit':
+    case 'systemd-unit': {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { user: { type: 'string' } },
+        options: {
+          user: { type: 'string' },
+          'checkpoint-every': { type: 'string' },
+          'watchdog-sec': { type: 'string' },
+          'allow-eval': { type: 'boolean' },
+          name: { type: 'string' },
+        },
       });
-      if (positionals.length !== 1) fail('usage: snaptel unit <image> [--user <user>]');
+      if (positionals.length !== 1) fail('usage: snaptel systemd-unit <image> [--user U] [--checkpoint-every 5m] [--watchdog-sec 30] [--allow-eval] [--name N]');
       const file = path.resolve(positionals[0]!);
       const img = openImage(file, { node: null });
-      const launcher = path.resolve(__dirname, '..', 'bin', 'snaptel');
-      process.stdout.write(
-        [
-          '[Unit]',
-          `Description=snaptel image ${img.manifest.name} (${img.manifest.packages.map((p) => p.name).join(', ')})`,
-          'After=network-online.target',
-          'Wants=network-online.target',
-          '',
-          '[Service]',
-          'Type=notify',
-          'NotifyAccess=all',
-          `ExecStart=${launcher} run ${file}`,
-          `Environment=SNAPTEL_NODE=${process.execPath}`,
-          ...(values.user ? [`User=${values.user}`] : []),
-          'Restart=always',
-          'RestartSec=1',
-          'TimeoutStopSec=15',
-          'KillMode=mixed',
-          '',
-          '[Install]',
-          'WantedBy=multi-user.target',
-          '',
-        ].join('\n'),
-      );
+      const every = values['checkpoint-every'] ?? '5m';
+      if (every !== 'off') parseDuration(every);
+      const watchdog = Number(values['watchdog-sec'] ?? 30);
+      if (!(watchdog >= 0) || !Number.isInteger(watchdog)) fail(`--watchdog-sec wants whole seconds, got '${values['watchdog-sec']}'`);
+      process.stdout.write(systemdUnit({ file, manifest: img.manifest, user: values.user, checkpointEvery: every, watchdogSec: watchdog, allowEval: Boolean(values['allow-eval']), name: values.name }));
       return;
     }
     default:
       fail(`unknown command '${cmd}' (try: snaptel help)`);
   }
+}
+
+export interface UnitOptions {
+  file: string;
+  manifest: Manifest;
+  user?: string;
+  /** A duration, or 'off'. */
+  checkpointEvery: string;
+  watchdogSec: number;
+  allowEval: boolean;
+  name?: string;
+}
+
+/**
+ * A unit for a lab box: started at boot, restarted after any crash from the
+ * newest complete image (checkpoints replace it atomically), a watchdog fed
+ * from the event loop, a control socket in /run, logs to the journal.
+ */
+export function systemdUnit(o: UnitOptions): string {
+  const launcher = path.resolve(__dirname, '..', 'bin', 'snaptel');
+  const name = o.name ?? `snaptel-${o.manifest.name}`;
+  const control = `/run/${name}/control.sock`;
+  const runArgs = [
+    '--control',
+    control,
+    ...(o.checkpointEvery === 'off' ? [] : ['--checkpoint-every', o.checkpointEvery]),
+    ...(o.allowEval ? ['--allow-eval'] : []),
+  ];
+  return [
+    '[Unit]',
+    `Description=snaptel image ${o.manifest.name} (${o.manifest.packages.map((p) => p.name).join(', ')})`,
+    'After=network-online.target',
+    'Wants=network-online.target',
+    // Keep restarting: a lab box must come back by itself, however often it falls.
+    'StartLimitIntervalSec=0',
+    '',
+    '[Service]',
+    'Type=notify',
+    // READY=1 and WATCHDOG=1 come from systemd-notify, a child of the service.
+    'NotifyAccess=all',
+    `ExecStart=${launcher} run ${o.file} ${runArgs.join(' ')}`,
+    'ExecReload=/bin/kill -HUP $MAINPID',
+    `Environment=SNAPTEL_NODE=${process.execPath}`,
+    ...(o.user ? [`User=${o.user}`] : []),
+    `RuntimeDirectory=${name}`,
+    'RuntimeDirectoryMode=0700',
+    'Restart=always',
+    'RestartSec=1',
+    ...(o.watchdogSec > 0 ? [`WatchdogSec=${o.watchdogSec}`] : []),
+    // Stop takes a checkpoint (a live snapshot) first: give it time.
+    `TimeoutStopSec=${o.checkpointEvery === 'off' ? 15 : 120}`,
+    'KillMode=mixed',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
 }
 
 export function describeImage(file: string, size: number, sum: string, m: Manifest, runnable: boolean): string {
@@ -197,6 +251,13 @@ export function describeImage(file: string, size: number, sum: string, m: Manife
     ['packages', m.packages.map((p) => `${p.name}@${p.version}`).join(', ')],
     ['recipe', `${m.recipe.path ?? '(none)'} (sha256 ${m.recipe.sha256.slice(0, 16)}…)`],
     ['log', `${m.log.file ?? 'stdout'}, level ${m.log.level}`],
+    [
+      'lineage',
+      m.generation
+        ? `generation ${m.generation}: live snapshot taken ${m.state?.takenAt ?? '?'}` +
+          (m.state ? ` with state of ${Object.entries(m.state.packages).map(([k, v]) => `${k} (${v} bytes)`).join(', ') || 'no package'}` : '')
+        : `generation 0 (deployed)${m.bundle ? '' : '; carries no bundle, so it cannot be snapshotted live'}`,
+    ],
   ];
   const w = 10;
   let s = rows.map(([k, v]) => `${k.padEnd(w)}${v}`).join('\n') + '\n';
@@ -228,6 +289,7 @@ export function describeImage(file: string, size: number, sum: string, m: Manife
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((err: unknown) => {
+    if (err instanceof ServiceError) fail(err.message, err.code === 'usage' ? 2 : 1);
     if (err instanceof SnaptelError) fail(err.message);
     if ((err as Error)?.name === 'DecodeError' || (err as Error)?.name === 'EncodeError') fail((err as Error).message);
     if (String((err as NodeJS.ErrnoException)?.code).startsWith('ERR_PARSE_ARGS')) fail(`${(err as Error).message} (try: snaptel help)`);

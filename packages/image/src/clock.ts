@@ -18,3 +18,28 @@ export function refreshClock(env: NodeJS.ProcessEnv = process.env): number {
   clock.shiftMs = Number.isFinite(n) ? Math.trunc(n) : 0;
   return clock.shiftMs;
 }
+
+/**
+ * crypto.randomUUID() serves UUIDs from a cache of 128 filled at random in
+ * advance; a cache filled before the snapshot is in the image, so every
+ * resume of it would hand out the same UUIDs (seen on Node 20.20). After
+ * resume, UUIDs come straight from the system's random source instead.
+ * (Math.random and crypto.randomBytes are re-seeded by Node and V8.)
+ */
+export function refreshRandomness(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const crypto = require('node:crypto') as typeof import('node:crypto') & { __snaptelUuid?: boolean };
+  if (crypto.__snaptelUuid) return;
+  const original = crypto.randomUUID;
+  const fresh = (opts?: { disableEntropyCache?: boolean }) => original.call(crypto, { ...opts, disableEntropyCache: true });
+  Object.defineProperty(crypto, 'randomUUID', { value: fresh, writable: true, configurable: true, enumerable: true });
+  Object.defineProperty(crypto, '__snaptelUuid', { value: true });
+  const web = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (web && typeof web.randomUUID === 'function') {
+    try {
+      Object.defineProperty(web, 'randomUUID', { value: () => fresh(), writable: true, configurable: true });
+    } catch {
+      /* a frozen webcrypto: leave it */
+    }
+  }
+}

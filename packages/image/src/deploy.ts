@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { InvalidPackageError, MissingPackageError, SnaptelError } from './errors';
 import { wrapBundle } from './guard';
 import type { BuildReport } from './image-main';
@@ -11,8 +12,8 @@ import type { Recipe } from './runtime';
 
 /** A recipe file (images/<name>.json) as a user writes it. */
 export interface RecipeFile {
-  /** Root package, when the command line does not name one. */
-  package?: string;
+  /** Root package(s), when the command line does not name them. */
+  package?: string | string[];
   /** Config for each package's start(), by package name. */
   packages?: Record<string, unknown>;
   log?: { file?: string; level?: string };
@@ -26,7 +27,7 @@ export class DeployError extends SnaptelError {}
 
 export interface LoadedRecipe {
   path: string | null;
-  root: string | undefined;
+  roots: string[] | undefined;
   recipe: Recipe;
   sha256: string;
   raw: RecipeFile;
@@ -34,7 +35,7 @@ export interface LoadedRecipe {
 
 /** Reads and checks a recipe. Relative log paths are taken from the recipe's folder. */
 export function loadRecipe(file: string | undefined): LoadedRecipe {
-  if (!file) return { path: null, root: undefined, recipe: { packages: {}, log: {} }, sha256: sha256(Buffer.from('{}')), raw: {} };
+  if (!file) return { path: null, roots: undefined, recipe: { packages: {}, log: {} }, sha256: sha256(Buffer.from('{}')), raw: {} };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -54,12 +55,14 @@ export function loadRecipe(file: string | undefined): LoadedRecipe {
       throw new DeployError('bad-recipe', `${file}: unknown key '${k}' (known: package, packages, log, description)`);
   if (raw.packages !== undefined && (typeof raw.packages !== 'object' || raw.packages === null || Array.isArray(raw.packages)))
     throw new DeployError('bad-recipe', `${file}: 'packages' maps package names to their config`);
+  if (raw.package !== undefined && !(typeof raw.package === 'string' || (Array.isArray(raw.package) && raw.package.length > 0 && raw.package.every((p) => typeof p === 'string'))))
+    throw new DeployError('bad-recipe', `${file}: 'package' is a package name or a list of them`);
   const level = raw.log?.level ?? 'info';
   if (!LEVELS.has(level)) throw new DeployError('bad-recipe', `${file}: log.level '${level}' is not a pino level`);
   const logFile = raw.log?.file ? path.resolve(path.dirname(path.resolve(file)), raw.log.file) : undefined;
   return {
     path: path.resolve(file),
-    root: raw.package,
+    roots: raw.package === undefined ? undefined : Array.isArray(raw.package) ? raw.package : [raw.package],
     raw,
     sha256: sha256(Buffer.from(canonicalJson(raw))),
     recipe: { packages: raw.packages ?? {}, log: { level, file: logFile } },
@@ -121,11 +124,11 @@ export function findPackage(name: string, cwd: string, requiredBy?: string): Res
   return undefined;
 }
 
-/** Resolves a root package and everything it requires, in start order. */
-export function resolvePackages(root: string, cwd: string): ResolvedPackage[] {
+/** Resolves root packages and everything they require, in start order. */
+export function resolvePackages(roots: string | readonly string[], cwd: string): ResolvedPackage[] {
   const found = new Map<string, ResolvedPackage>();
   const byDef = new Map<PackageDefinition, ResolvedPackage>();
-  const order = resolveOrder([root], (name, requiredBy) => {
+  const order = resolveOrder(typeof roots === 'string' ? [roots] : roots, (name, requiredBy) => {
     const r = found.get(name) ?? findPackage(name, cwd, requiredBy);
     if (!r) return undefined;
     found.set(name, r);
@@ -137,8 +140,8 @@ export function resolvePackages(root: string, cwd: string): ResolvedPackage[] {
 }
 
 export interface DeployOptions {
-  /** Root package; defaults to the recipe's `package`. */
-  packageName?: string;
+  /** Root package(s); default: the recipe's `package`. */
+  packageName?: string | string[];
   configPath?: string;
   out: string;
   cwd?: string;
@@ -166,9 +169,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const t0 = Date.now();
   const cwd = o.cwd ?? process.cwd();
   const loaded = loadRecipe(o.configPath && path.resolve(cwd, o.configPath));
-  const root = o.packageName ?? loaded.root;
-  if (!root) throw new DeployError('usage', 'no package to deploy: name one, or set "package" in the recipe');
-  const pkgs = resolvePackages(root, cwd);
+  const roots = o.packageName === undefined || (Array.isArray(o.packageName) && o.packageName.length === 0) ? loaded.roots : typeof o.packageName === 'string' ? [o.packageName] : o.packageName;
+  const root = roots?.join('+');
+  if (!roots || !root) throw new DeployError('usage', 'no package to deploy: name one, or set "package" in the recipe');
+  const pkgs = resolvePackages(roots, cwd);
   for (const name of Object.keys(loaded.recipe.packages))
     if (!pkgs.some((p) => p.def.name === name))
       throw new DeployError('bad-recipe', `recipe configures package '${name}', which is not part of this image (${pkgs.map((p) => p.def.name).join(', ')})`);
@@ -234,6 +238,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     }
     if (!report?.ok) throw new DeployError('builder-crashed', 'the snapshot builder wrote no report');
     const blob = fs.readFileSync(blobFile);
+    const bundleGz = zlib.gzipSync(bundle, { level: 9 });
     const manifest: Manifest = {
       format: 'snaptel-image',
       formatVersion: 1,
@@ -247,10 +252,13 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       resources: report.declared,
       blob: { bytes: blob.length, sha256: sha256(blob) },
       builder: { pid: report.pid, hostname: os.hostname() },
-      deployCommand: ['snaptel', 'deploy', root, ...(o.configPath ? ['--config', o.configPath] : []), '--out', o.out],
+      deployCommand: ['snaptel', 'deploy', ...roots, ...(o.configPath ? ['--config', o.configPath] : []), '--out', o.out],
+      buildId: report.buildId,
+      generation: 0,
+      bundle: { bytes: bundleGz.length, sha256: sha256(bundleGz), encoding: 'gzip' },
     };
     const out = path.resolve(cwd, o.out);
-    const bytes = writeImage(out, blob, manifest);
+    const bytes = writeImage(out, blob, manifest, bundleGz);
     // Read it back as the launcher will, then let the launcher's first run skip the full hash.
     openImage(out);
     writeVerifiedStamp(out, process.execPath);

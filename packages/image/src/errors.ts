@@ -46,7 +46,7 @@ export class InvalidPackageError extends SnaptelError {
 /** An image file that must not be resumed. */
 export class ImageError extends SnaptelError {
   constructor(
-    code: 'not-an-image' | 'truncated' | 'corrupt' | 'foreign-node' | 'unreadable',
+    code: 'not-an-image' | 'truncated' | 'corrupt' | 'foreign-node' | 'unreadable' | 'no-bundle',
     readonly file: string,
     message: string,
   ) {
@@ -80,3 +80,6 @@ export class ResourceError extends SnaptelError {
     super(code, message);
   }
 }
+
+/** A running image's service layer: pidfile, control socket, live snapshot. */
+export class ServiceError extends SnaptelError {}

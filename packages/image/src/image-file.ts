@@ -7,7 +7,12 @@ import type { ResourceInfo } from './resources/resource';
 /**
  * Image file layout:
  *
- *     [V8 startup snapshot blob][manifest JSON + "\n"][trailer: 192 bytes]
+ *     [V8 startup snapshot blob][manifest JSON + "\n"][bundle][trailer: 192 bytes]
+ *
+ * The middle section ("manifest bytes" in the trailer) is the manifest on one
+ * line, then the gzipped CommonJS bundle the image was built from (described
+ * by `manifest.bundle`), which a running image needs to build a live snapshot
+ * of itself without the source tree.
  *
  * The trailer is one ASCII line, padded with spaces:
  *
@@ -40,6 +45,22 @@ export interface Manifest {
   builder: { pid: number; hostname: string };
   /** The command that rebuilds this image. */
   deployCommand: string[];
+  /** Set in the heap by the builder: a running image knows which file it came from. */
+  buildId?: string;
+  /** The gzipped bundle after the manifest line (absent in images from before live snapshots). */
+  bundle?: { bytes: number; sha256: string; encoding: 'gzip' };
+  /** 0 for a deployed image, +1 for each live snapshot taken from it. */
+  generation?: number;
+  /** Durable state imported by the builder (live snapshots only). */
+  state?: {
+    takenAt: string;
+    /** Serialized state bytes per package. */
+    packages: Record<string, number>;
+    /** The image the running daemon had resumed from. */
+    from: { buildId: string | null; generation: number };
+    /** How long exporting the state held the event loop, in the running image. */
+    exportMs: number;
+  };
 }
 
 export interface Trailer {
@@ -111,8 +132,8 @@ export function writeFileAtomic(file: string, parts: Uint8Array[]): void {
 }
 
 /** Assembles and writes an image file. Returns its size. */
-export function writeImage(file: string, blob: Buffer, manifest: Manifest): number {
-  const man = Buffer.from(JSON.stringify(manifest) + '\n', 'utf8');
+export function writeImage(file: string, blob: Buffer, manifest: Manifest, bundle?: Buffer): number {
+  const man = manifestSection(manifest, bundle);
   const trailer = formatTrailer({
     formatVersion: FORMAT_VERSION,
     blobBytes: blob.length,
@@ -124,11 +145,81 @@ export function writeImage(file: string, blob: Buffer, manifest: Manifest): numb
   return blob.length + man.length + trailer.length;
 }
 
+/** The manifest line, then the gzipped bundle it describes (if any). */
+export function manifestSection(manifest: Manifest, bundle?: Buffer): Buffer {
+  const line = Buffer.from(JSON.stringify(manifest) + '\n', 'utf8');
+  if (bundle && manifest.bundle?.bytes !== bundle.length) throw new Error('manifest.bundle does not describe the bundle');
+  return bundle ? Buffer.concat([line, bundle]) : line;
+}
+
+/**
+ * The asynchronous writer a running daemon uses for live snapshots: streams
+ * the builder's blob file, so hashing and writing a large image never hold
+ * the event loop for long. Same atomic steps as writeFileAtomic. `tmpDir`
+ * must be on the image's file system (rename).
+ */
+export async function writeImageAsync(file: string, blobFile: string, manifest: Manifest, bundle: Buffer, tmpDir: string): Promise<number> {
+  const man = manifestSection(manifest, bundle);
+  const h = crypto.createHash('sha256');
+  const tmp = path.join(tmpDir, `image.tmp`);
+  const out = await fs.promises.open(tmp, 'w', 0o644);
+  let blobBytes = 0;
+  try {
+    const src = await fs.promises.open(blobFile, 'r');
+    try {
+      const chunk = Buffer.alloc(1 << 20);
+      for (;;) {
+        const { bytesRead } = await src.read(chunk, 0, chunk.length, blobBytes);
+        if (bytesRead <= 0) break;
+        const part = chunk.subarray(0, bytesRead);
+        h.update(part);
+        await out.write(part);
+        blobBytes += bytesRead;
+      }
+    } finally {
+      await src.close();
+    }
+    h.update(man);
+    await out.write(man);
+    const trailer = formatTrailer({ formatVersion: FORMAT_VERSION, blobBytes, manifestBytes: man.length, sha256: h.digest('hex'), node: manifest.node.version });
+    await out.write(trailer);
+    await out.sync();
+  } finally {
+    await out.close();
+  }
+  await fs.promises.rename(tmp, file);
+  const dir = await fs.promises.open(path.dirname(path.resolve(file)), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+  return blobBytes + man.length + TRAILER_BYTES;
+}
+
+/** Reads the gzipped bundle that follows the manifest line, and checks its sha256. */
+export async function readBundle(img: OpenedImage): Promise<Buffer> {
+  const b = img.manifest.bundle;
+  if (!b)
+    throw new ImageError('no-bundle', img.file, 'this image carries no bundle (deployed by an older snaptel), so it cannot be snapshotted live: deploy it again');
+  const fh = await fs.promises.open(img.file, 'r');
+  try {
+    const buf = Buffer.alloc(b.bytes);
+    const { bytesRead } = await fh.read(buf, 0, b.bytes, img.trailer.blobBytes + img.manifestLineBytes);
+    if (bytesRead !== b.bytes || sha256(buf) !== b.sha256) throw new ImageError('corrupt', img.file, 'the bundle inside the image does not match its manifest');
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
 export interface OpenedImage {
   file: string;
   size: number;
   trailer: Trailer;
   manifest: Manifest;
+  /** Bytes of the manifest line (with its newline); the bundle follows. */
+  manifestLineBytes: number;
 }
 
 export interface CheckOptions {
@@ -187,13 +278,17 @@ export function openImage(file: string, opts: CheckOptions = {}): OpenedImage {
     const mbuf = Buffer.alloc(trailer.manifestBytes);
     fs.readSync(fd, mbuf, 0, mbuf.length, trailer.blobBytes);
     let manifest: Manifest;
+    const nl = mbuf.indexOf(0x0a);
+    const manifestLineBytes = nl < 0 ? mbuf.length : nl + 1;
     try {
-      manifest = JSON.parse(mbuf.toString('utf8')) as Manifest;
+      manifest = JSON.parse(mbuf.subarray(0, manifestLineBytes).toString('utf8')) as Manifest;
     } catch {
       throw new ImageError('corrupt', file, 'manifest is not valid JSON');
     }
     if (manifest?.format !== 'snaptel-image') throw new ImageError('corrupt', file, 'manifest is not a snaptel manifest');
-    return { file, size, trailer, manifest };
+    if (manifest.bundle && manifestLineBytes + manifest.bundle.bytes !== mbuf.length)
+      throw new ImageError('corrupt', file, 'manifest section does not hold the bundle its manifest describes');
+    return { file, size, trailer, manifest, manifestLineBytes };
   } finally {
     fs.closeSync(fd);
   }

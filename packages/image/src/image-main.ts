@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
 import { SnaptelError } from './errors';
@@ -5,6 +6,8 @@ import { buildFinished, installRequireHook, unsnapshottableAttempts } from './gu
 import { HandleTracker, type StrayHandle } from './handles';
 import { checkDefinition, type PackageDefinition } from './package';
 import { Runtime, type Recipe } from './runtime';
+import { serve } from './daemon';
+import { decodeState } from './state';
 import type { ResourceInfo } from './resources/resource';
 
 /** What the builder tells `snaptel deploy` (written to SNAPTEL_BUILD_REPORT). */
@@ -18,6 +21,10 @@ export type BuildReport =
       startedAt: string;
       packages: Array<{ name: string; version: string }>;
       declared: ResourceInfo[];
+      buildId: string;
+      generation: number;
+      /** Packages whose state was imported (live snapshots). */
+      imported: string[];
     }
   | {
       ok: false;
@@ -77,11 +84,24 @@ export function imageMain(modules: PackageModule[], recipe: Recipe): void {
     }
   }
   const rt = new Runtime(defs, recipe, 'build');
+  rt.buildId = crypto.randomBytes(12).toString('hex');
   void (async () => {
     try {
       await rt.start();
     } catch (err) {
       failFrom(err, 'starting packages');
+    }
+    // A live snapshot: the running image's durable state, imported after start.
+    let imported: string[] = [];
+    const stateFile = process.env.SNAPTEL_IMPORT_STATE;
+    if (stateFile) {
+      try {
+        const st = decodeState(fs.readFileSync(stateFile), stateFile);
+        rt.generation = st.from.generation + 1;
+        imported = await rt.importStates(st.packages);
+      } catch (err) {
+        failFrom(err, 'importing state');
+      }
     }
     const declared = rt.inspect();
     try {
@@ -113,6 +133,9 @@ export function imageMain(modules: PackageModule[], recipe: Recipe): void {
       startedAt: rt.startedAt!.toISOString(),
       packages: defs.map((d) => ({ name: d.name, version: d.version })),
       declared,
+      buildId: rt.buildId!,
+      generation: rt.generation,
+      imported,
     });
     buildFinished();
     delete (Error as { stackTraceLimit?: number }).stackTraceLimit;
@@ -122,21 +145,7 @@ export function imageMain(modules: PackageModule[], recipe: Recipe): void {
 
 function resumeMain(rt: Runtime): void {
   (Error as { stackTraceLimit?: number }).stackTraceLimit ??= 10;
-  process.on('uncaughtException', (err) => {
-    rt.log.fatal({ err }, 'uncaught exception; exiting');
-    rt.hub.flush();
-    process.exit(70);
-  });
-  process.on('unhandledRejection', (err) => {
-    rt.log.fatal({ err }, 'unhandled promise rejection; exiting');
-    rt.hub.flush();
-    process.exit(70);
-  });
-  rt.resume(process.env.SNAPTEL_IMAGE).catch((err: Error) => {
-    process.stderr.write(`snaptel: resume failed: ${err?.message ?? err}\n`);
-    rt.hub.flush();
-    process.exit(1);
-  });
+  serve(rt, process.argv.slice(1));
 }
 
 /** `snaptel start`: the same packages, started in this process without a snapshot. */

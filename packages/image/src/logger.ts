@@ -25,7 +25,33 @@ export class LogHub {
   private dest: Dest | undefined;
   private toFile = false;
 
+  /** Level set at run time (`snaptel remote log-level`); wins over env and recipe. */
+  levelOverride: string | undefined;
+
   constructor(readonly config: LogConfig) {}
+
+  /** The level in force (or that will be, once opened). */
+  get level(): string {
+    return this.root?.level ?? this.levelOverride ?? process.env.SNAPTEL_LOG_LEVEL ?? this.config.level ?? 'info';
+  }
+
+  /** Changes the level of every logger, including those packages already hold. */
+  setLevel(level: string): void {
+    if (!(level in pino.levels.values) && level !== 'silent') throw new Error(`'${level}' is not a log level (trace, debug, info, warn, error, fatal, silent)`);
+    this.levelOverride = level;
+    if (!this.root || !this.dest) return;
+    this.root = pino(this.options(level), this.dest);
+    this.generation++;
+  }
+
+  private options(level: string): pino.LoggerOptions {
+    return {
+      level,
+      base: { pid: process.pid, hostname: os.hostname() },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    };
+  }
 
   /** `build`: synchronous stdout, so deploy shows it. `run`: the configured destination. */
   open(mode: 'build' | 'run'): void {
@@ -34,16 +60,8 @@ export class LogHub {
     if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
     this.toFile = Boolean(file);
     this.dest = pino.destination({ dest: file ?? 1, sync: mode === 'build', mkdir: false, append: true });
-    const level = (mode === 'run' && process.env.SNAPTEL_LOG_LEVEL) || this.config.level || 'info';
-    this.root = pino(
-      {
-        level,
-        base: { pid: process.pid, hostname: os.hostname() },
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
-      },
-      this.dest,
-    );
+    const level = (mode === 'run' && (this.levelOverride ?? process.env.SNAPTEL_LOG_LEVEL)) || this.config.level || 'info';
+    this.root = pino(this.options(level), this.dest);
     this.generation++;
   }
 
@@ -76,6 +94,9 @@ export class LogHub {
     if (this.toFile) dest.destroy();
     this.dest = undefined;
     this.root = undefined;
+    // Loggers handed out must not keep writing through the closed root (with the
+    // builder's pid, after a resume): they rebind on their next line.
+    this.generation++;
   }
 }
 

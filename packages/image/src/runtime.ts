@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { clock, refreshClock } from './clock';
-import { ResourceError } from './errors';
+import { clock, refreshClock, refreshRandomness } from './clock';
+import { ResourceError, ServiceError } from './errors';
 import type { Context, ImageFacts, Phase } from './context';
 import { Log, LogHub, type LogConfig } from './logger';
 import type { PackageDefinition } from './package';
@@ -40,6 +40,14 @@ export class Runtime implements ResourceHost {
   /** A stop signal that came while starting or resuming: acted on once ready. */
   private stopRequested: string | undefined;
   private readonly pending = new Set<Promise<void>>();
+  /** What each package's start() returned: its face for `remote eval`. */
+  readonly instances = new Map<string, unknown>();
+  /** Set by the builder; the manifest of the image written from this heap carries the same id. */
+  buildId: string | undefined;
+  /** 0 for a deployed image, +1 per live snapshot. */
+  generation = 0;
+  /** The service layer (daemon): runs before packages stop, and after. */
+  service: { beforeStop?(reason: string): Promise<void>; afterStop?(): void } | undefined;
 
   constructor(
     readonly packages: readonly PackageDefinition[],
@@ -49,6 +57,10 @@ export class Runtime implements ResourceHost {
     this.mode = mode;
     this.hub = new LogHub(recipe.log);
     this.log = new Log(this.hub, { pkg: 'snaptel' });
+  }
+
+  get building(): boolean {
+    return this.mode === 'build';
   }
 
   get live(): boolean {
@@ -146,10 +158,49 @@ export class Runtime implements ResourceHost {
     for (const pkg of this.packages) {
       const config = this.recipe.packages[pkg.name] ?? {};
       this.log.info({ package: pkg.name, version: pkg.version }, 'starting package');
-      await pkg.start(this.context(pkg), config);
+      const face = await pkg.start(this.context(pkg), config);
+      if (face !== undefined) this.instances.set(pkg.name, face);
     }
     await this.settle();
     this.phase = 'running';
+  }
+
+  /**
+   * Durable state of every package that declares it, taken synchronously: one
+   * consistent point, between two event loop turns.
+   */
+  exportStates(): { packages: Record<string, { version: string; state: unknown }>; ms: number } {
+    const t0 = performance.now();
+    const packages: Record<string, { version: string; state: unknown }> = {};
+    for (const pkg of this.packages) {
+      if (!pkg.exportState) continue;
+      const state = pkg.exportState(this.context(pkg));
+      if (state && typeof (state as { then?: unknown }).then === 'function')
+        throw new ServiceError('bad-state', `package '${pkg.name}': exportState returned a promise; it must return its state synchronously`);
+      packages[pkg.name] = { version: pkg.version, state };
+    }
+    return { packages, ms: performance.now() - t0 };
+  }
+
+  /** In the builder of a live snapshot: hands each package its state, in start order. */
+  async importStates(packages: Record<string, { version: string; state: unknown }>): Promise<string[]> {
+    const imported: string[] = [];
+    for (const name of Object.keys(packages))
+      if (!this.packages.some((p) => p.name === name))
+        this.log.warn({ package: name }, 'state for a package that is not in this image; ignored');
+    for (const pkg of this.packages) {
+      const entry = packages[pkg.name];
+      if (!entry) continue;
+      if (!pkg.importState) {
+        this.log.warn({ package: pkg.name }, 'state exported but the package has no importState; ignored');
+        continue;
+      }
+      await pkg.importState(this.context(pkg), entry.state);
+      imported.push(pkg.name);
+      this.log.info({ package: pkg.name, fromVersion: entry.version, version: pkg.version }, 'state imported');
+    }
+    await this.settle();
+    return imported;
   }
 
   /** Waits until every resource opened so far is bound (or retrying in the background). */
@@ -178,6 +229,7 @@ export class Runtime implements ResourceHost {
     this.imagePath = imagePath;
     this.resumedAt = new Date();
     const shift = refreshClock();
+    refreshRandomness();
     this.installSignals();
     process.title = `snaptel ${this.packages.map((p) => p.name).join('+')}`;
     this.hub.open('run');
@@ -219,7 +271,7 @@ export class Runtime implements ResourceHost {
   }
 
   /** Sends a message to systemd when run as a Type=notify service (needs NotifyAccess=all). */
-  private notifySystemd(message: string): void {
+  notifySystemd(message: string): void {
     const socket = process.env.NOTIFY_SOCKET;
     if (!socket) return;
     const args = ['--pid=' + process.pid, ...message.split('\n')];
@@ -260,9 +312,17 @@ export class Runtime implements ResourceHost {
   async stop(reason: string): Promise<never> {
     this.phase = 'stopping';
     this.log.info({ reason }, 'stopping');
+    if (this.service?.beforeStop) {
+      try {
+        await this.service.beforeStop(reason);
+      } catch (err) {
+        this.log.error({ err }, 'before-stop step failed; stopping anyway');
+      }
+    }
     const guard = setTimeout(() => {
       this.log.error({ timeoutMs: STOP_TIMEOUT_MS }, 'packages did not stop in time; exiting');
       this.hub.flush();
+      this.service?.afterStop?.();
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     guard.unref();
@@ -275,6 +335,7 @@ export class Runtime implements ResourceHost {
     }
     for (const r of [...this.resources].reverse()) await r.suspend();
     this.phase = 'stopped';
+    this.service?.afterStop?.();
     this.log.info('stopped');
     this.hub.close();
     process.exit(0);

@@ -13,6 +13,8 @@ export type ResourceState = 'new' | 'opening' | 'open' | 'retrying' | 'suspended
 /** What the runtime tells a resource about the world it lives in. */
 export interface ResourceHost {
   readonly log: Log;
+  /** In the snapshot builder: timers are armed only after resume, never fire there. */
+  readonly building?: boolean;
   register(r: Resource): void;
   unregister(r: Resource): void;
   /** Queue a timer whose deadline has passed; fired in deadline order. */

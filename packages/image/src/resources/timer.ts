@@ -68,7 +68,9 @@ export class Timer extends Resource {
     const resumed = this.state === 'suspended';
     this.state = 'open';
     this.fellDue = resumed && this.deadline <= clock.now();
-    this.arm();
+    // In the builder a timer is only described: it fires in the image, never here
+    // (a live snapshot imports deadlines that may have passed already).
+    if (!this.host.building) this.arm();
   }
 
   protected async deactivate(): Promise<void> {
