@@ -502,3 +502,43 @@ describe('systemd', () => {
     }
   });
 });
+
+describe('what must not be frozen into an image', () => {
+  it('hands out fresh crypto.randomUUID() values on every resume (Node\'s UUID cache is in the heap)', async () => {
+    const dir = tmpDir('uuid');
+    const img = deployImage(dir, 'uuid', {});
+    const seen: string[][] = [];
+    for (let i = 0; i < 2; i++) {
+      const p = new Running(['run', img]);
+      try {
+        const l = await p.line((x) => x.msg === 'uuids after resume', 'uuids');
+        seen.push(l.uuids as string[]);
+      } finally {
+        await p.stop();
+      }
+    }
+    const all = seen.flat();
+    for (const u of all) expect(u).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
+
+describe('a live snapshot that fails', () => {
+  it('reports why, leaves the image on disk as it was, and the daemon keeps serving', async () => {
+    const dir = tmpDir('bad-state');
+    const [port] = await freePorts(1);
+    const img = deployImage(dir, 'bad-state', { packages: { 'bad-state': { port } } });
+    const b: Box = { dir, img, pidfile: path.join(dir, 'p.pid'), control: path.join(dir, 'c.sock'), log: path.join(dir, 'd.log'), port: port! };
+    const d = daemon(b);
+    expect(d.status, d.stderr).toBe(0);
+    const before = fs.readFileSync(img);
+    const r = remote(b, 'snapshot');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/snapshot builder: importing state: cannot import state n=1: the format changed/);
+    expect(fs.readFileSync(img).equals(before)).toBe(true);
+    expect(await tcpExchange(port!, 'x')).toBe('ok\n');
+    const s = remoteJson(b, 'status');
+    expect(s.checkpoint.last.error).toMatch(/cannot import state/);
+    expect(fs.readdirSync(dir).filter((n) => n.includes('.snapshot-'))).toEqual([]);
+  });
+});

@@ -86,7 +86,8 @@ export class ControlServer {
     });
     fs.chmodSync(p, 0o600);
     this.ino = fs.statSync(p).ino;
-    server.unref();
+    // Ref'd: a daemon serves its control socket even when its packages hold no
+    // handle (an HLR that is only durable state).
     this.server = server;
     this.rt.log.info({ control: p }, 'control socket listening');
   }
