@@ -11,12 +11,16 @@ fi
 echo "snaptel: building (tsc -b)" >&2
 node_modules/.bin/tsc -b
 echo "snaptel: deploying images/demo.img from images/demo.json" >&2
-node_modules/.bin/snaptel deploy demo --config images/demo.json --out images/demo.img
+node_modules/.bin/snaptel deploy --config images/demo.json --out images/demo.img
 node_modules/.bin/snaptel info images/demo.img >&2
+mkdir -p .snaptel
 cat >&2 <<'MSG'
 snaptel: resuming images/demo.img; try, from another terminal:
-    echo hello | nc -q1 127.0.0.1 47000          # TCP echo
-    node_modules/.bin/snaptel verify images/demo.img   (after stopping this one: it needs the ports)
+    echo hello | nc -q1 127.0.0.1 47000                                   # TCP echo
+    npx snaptel remote --control .snaptel/demo.sock status                # what runs, bound, due
+    npx snaptel remote --control .snaptel/demo.sock eval 'hlr.list()'     # the embedded HLR
+    npx snaptel remote --control .snaptel/demo.sock eval "hlr.add({imsi: '001010000000003', msisdn: '1003'})"
+    npx snaptel remote --control .snaptel/demo.sock snapshot --out images/demo-live.img
   Ctrl-C (or SIGTERM) stops it.
 MSG
-exec node_modules/.bin/snaptel run images/demo.img
+exec node_modules/.bin/snaptel run images/demo.img --control .snaptel/demo.sock --allow-eval

@@ -52,10 +52,16 @@ interface Box {
 async function box(tag: string, recipe: Record<string, unknown> = {}, pkg = 'demo'): Promise<Box> {
   const dir = tmpDir(tag);
   const [port] = await freePorts(1);
-  const img = deployImage(dir, pkg, {
-    packages: { demo: { tcpPort: port, udpPort: port, heartbeatMs: 1000 } },
-    ...recipe,
-  });
+  const packages = { demo: { tcpPort: port, udpPort: port, heartbeatMs: 1000 }, ...(recipe.packages as object) };
+  let img: string;
+  if (recipe.package) {
+    // Several root packages: the recipe names them, deploy takes them from there.
+    const file = path.join(dir, `${pkg}.json`);
+    fs.writeFileSync(file, JSON.stringify({ ...recipe, packages }, null, 2));
+    img = path.join(dir, `${pkg}.img`);
+    const r = snaptel(['deploy', '--config', file, '--out', img, '-q']);
+    if (r.status !== 0) throw new Error(`deploy failed: ${r.stderr}`);
+  } else img = deployImage(dir, pkg, { ...recipe, packages });
   return { dir, img, pidfile: path.join(dir, 'snaptel.pid'), control: path.join(dir, 'control.sock'), log: path.join(dir, 'daemon.log'), port: port! };
 }
 
@@ -540,5 +546,48 @@ describe('a live snapshot that fails', () => {
     const s = remoteJson(b, 'status');
     expect(s.checkpoint.last.error).toMatch(/cannot import state/);
     expect(fs.readdirSync(dir).filter((n) => n.includes('.snapshot-'))).toEqual([]);
+  });
+});
+
+describe('the state round trip', () => {
+  it('keeps subscribers provisioned at run time through a live snapshot, a kill -9 and a restart from the new image', async () => {
+    const b = await box('roundtrip', { package: ['hlr', 'demo'], packages: { hlr: { subscribers: [{ imsi: '001010000000001', msisdn: '1001' }] } } }, 'hlr-demo');
+    const d = daemon(b, ['--allow-eval']);
+    expect(d.status, d.stderr).toBe(0);
+    expect(remoteJson(b, 'eval', 'hlr.size').json).toBe(1);
+    // Provisioned at run time, as an operator would (gst-remote --eval style).
+    const provision = `
+      for (let i = 2; i <= 2000; i++) {
+        const n = String(i).padStart(10, '0');
+        hlr.add({ imsi: '00101' + n, msisdn: '49' + n, ki: (i.toString(16).padStart(8, '0')).repeat(4), algo: i % 2 ? 'comp128v1' : 'xor' });
+      }
+      hlr.remove('001010000000007');
+      hlr.update('001010000000003', { msisdn: '12345' });
+      hlr.size`;
+    expect(remoteJson(b, 'eval', provision).json).toBe(1999);
+    const snap = remoteJson(b, 'snapshot');
+    expect(snap.statePackages.hlr).toBeGreaterThan(1999 * 16);
+    process.kill(-d.pid, 'SIGKILL');
+    expect(await gone(d.pid)).toBe(true);
+
+    const d2 = daemon(b, ['--allow-eval']);
+    expect(d2.status, d2.stderr).toBe(0);
+    expect(remoteJson(b, 'status').image.generation).toBe(1);
+    const check = remoteJson(
+      b,
+      'eval',
+      `({ size: hlr.size,
+          first: hlr.get('001010000000001'),
+          removed: hlr.get('001010000000007') ?? null,
+          moved: hlr.byMsisdn('12345')?.imsi ?? null,
+          last: hlr.get('001010000002000'),
+          all: (() => { for (let i = 2; i <= 2000; i++) { if (i === 7) continue; const n = String(i).padStart(10, '0'); const s = hlr.get('00101' + n); if (!s || s.ki !== (i.toString(16).padStart(8, '0')).repeat(4)) return 'missing ' + n; } return 'ok'; })() })`,
+    ).json;
+    expect(check.size).toBe(1999);
+    expect(check.first).toMatchObject({ imsi: '001010000000001', msisdn: '1001' });
+    expect(check.removed).toBeNull();
+    expect(check.moved).toBe('001010000000003');
+    expect(check.last).toMatchObject({ imsi: '001010000002000', msisdn: '490000002000', ki: '000007d0'.repeat(4), algo: 'xor' });
+    expect(check.all).toBe('ok');
   });
 });

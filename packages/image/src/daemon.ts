@@ -209,20 +209,23 @@ export function serve(rt: Runtime, args: string[]): void {
   if (o.daemon && !process.env.SNAPTEL_DAEMON_FD) return detach(o, args);
   process.argv = [process.argv[0]!, ...o.rest];
   const ready = new ReadyPipe();
-  const die = (msg: string, code: number): never => {
+  const die = async (msg: string, code: number): Promise<never> => {
     process.stderr.write(`snaptel: ${msg}\n`);
     ready.say(`error ${msg}`);
-    rt.hub.flush();
     service.afterStop();
+    // The log file may still be opening: wait (bounded) so that nothing logged so far is lost.
+    await rt.hub.drain();
+    rt.hub.flush();
     process.exit(code);
   };
   process.on('uncaughtException', (err) => {
     rt.log.fatal({ err }, 'uncaught exception; exiting');
-    die(`uncaught exception: ${err?.message}`, 70);
+    void die(`uncaught exception: ${err?.message}`, 70);
   });
   process.on('unhandledRejection', (err) => {
     rt.log.fatal({ err }, 'unhandled promise rejection; exiting');
-    die(`unhandled rejection: ${(err as Error)?.message ?? err}`, 70);
+    if (process.env.SNAPTEL_DEBUG) process.stderr.write(String((err as Error)?.stack) + "\n");
+    void die(`unhandled rejection: ${(err as Error)?.message ?? err}`, 70);
   });
 
   const image = process.env.SNAPTEL_IMAGE;

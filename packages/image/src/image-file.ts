@@ -325,3 +325,21 @@ export function writeVerifiedStamp(image: string, nodeBinary: string): boolean {
     return false;
   }
 }
+
+/** writeVerifiedStamp for a running daemon: the same stamp, written without blocking (temp in `tmpDir`). */
+export async function writeVerifiedStampAsync(image: string, nodeBinary: string, tmpDir: string): Promise<boolean> {
+  try {
+    const tmp = path.join(tmpDir, 'stamp.tmp');
+    await fs.promises.writeFile(tmp, verifiedKey(image, nodeBinary) + '\n');
+    const fh = await fs.promises.open(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, stampPath(image));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as zlib from 'node:zlib';
 import { ServiceError } from './errors';
 import type { BuildReport } from './image-main';
-import { openImage, readBundle, sha256, writeImageAsync, writeVerifiedStamp, type Manifest } from './image-file';
+import { openImage, readBundle, sha256, writeImageAsync, writeVerifiedStampAsync, type Manifest } from './image-file';
 import type { Runtime } from './runtime';
 import { encodeState, type StateFile } from './state';
 
@@ -17,7 +17,7 @@ export interface SnapshotResult {
   buildId: string;
   /** Whole live snapshot, request to rename. */
   ms: number;
-  /** The synchronous export of every package's state: the one event loop turn it holds. */
+  /** The synchronous export of every package's state: the consistent point, one event loop turn. */
   exportMs: number;
   /** Longest event loop delay seen in this process while the snapshot ran. */
   maxLoopDelayMs: number;
@@ -26,6 +26,8 @@ export interface SnapshotResult {
   takenAt: string;
   reason: string;
 }
+
+const LOOP_RESOLUTION_MS = 1;
 
 /** `.<image>.snapshot-<pid>`: the work folder beside the image (same file system, for the rename). */
 function workDirFor(image: string, pid: number): string {
@@ -102,7 +104,7 @@ export class LiveSnapshots {
     const rt = this.rt;
     const t0 = performance.now();
     this.running = true;
-    const delay = monitorEventLoopDelay({ resolution: 5 });
+    const delay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     delay.enable();
     const work = workDirFor(out, process.pid);
     try {
@@ -130,8 +132,8 @@ export class LiveSnapshots {
         exportMs: exported.ms,
         packages: exported.packages,
       };
-      const { bytes: stateBytes, perPackage } = encodeState(file);
       const exportMs = performance.now() - tExport;
+      const { bytes: stateBytes, perPackage } = await encodeState(file);
 
       fs.rmSync(work, { recursive: true, force: true });
       await fs.promises.mkdir(work, { recursive: true, mode: 0o700 });
@@ -172,7 +174,7 @@ export class LiveSnapshots {
       const bytes = await writeImageAsync(out, blobFile, manifest, bundleGz, work);
       if (out === this.image) rt.buildId = report.buildId;
       if (out === this.image) rt.generation = report.generation;
-      writeVerifiedStamp(out, process.execPath);
+      await writeVerifiedStampAsync(out, process.execPath, work);
       delay.disable();
       const result: SnapshotResult = {
         file: out,
@@ -181,7 +183,8 @@ export class LiveSnapshots {
         buildId: report.buildId,
         ms: Math.round(performance.now() - t0),
         exportMs: Math.round(exportMs * 100) / 100,
-        maxLoopDelayMs: Math.round((delay.max / 1e6) * 100) / 100,
+        // The histogram records whole sampling intervals: what exceeds one is the stall.
+        maxLoopDelayMs: Math.round(Math.max(0, delay.max / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100,
         stateBytes: stateBytes.length,
         statePackages: perPackage,
         takenAt,

@@ -54,8 +54,12 @@ export class LogHub {
   }
 
   /** `build`: synchronous stdout, so deploy shows it. `run`: the configured destination. */
+  /** The mode the destination was last opened in (undefined when closed). */
+  openedFor: 'build' | 'run' | undefined;
+
   open(mode: 'build' | 'run'): void {
     this.close();
+    this.openedFor = mode;
     const file = mode === 'run' ? this.config.file : undefined;
     if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
     this.toFile = Boolean(file);
@@ -79,6 +83,28 @@ export class LogHub {
     if (this.toFile) this.dest?.reopen();
   }
 
+  /** Waits (bounded) until every line written so far has reached its destination, in order. */
+  async drain(timeoutMs = 1000): Promise<void> {
+    const dest = this.dest as (Dest & { fd: number; flush(cb?: (err?: Error) => void): void; once(ev: string, f: () => void): void }) | undefined;
+    if (!dest) return;
+    const bounded = (start: (done: () => void) => void) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeoutMs);
+        try {
+          start(() => {
+            clearTimeout(t);
+            resolve();
+          });
+        } catch {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    // A file destination opens asynchronously: lines written before are buffered until then.
+    if (dest.fd < 0) await bounded((done) => dest.once('ready', done));
+    await bounded((done) => dest.flush(() => done()));
+  }
+
   flush(): void {
     try {
       this.dest?.flushSync();
@@ -94,6 +120,7 @@ export class LogHub {
     if (this.toFile) dest.destroy();
     this.dest = undefined;
     this.root = undefined;
+    this.openedFor = undefined;
     // Loggers handed out must not keep writing through the closed root (with the
     // builder's pid, after a resume): they rebind on their next line.
     this.generation++;

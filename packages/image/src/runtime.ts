@@ -232,7 +232,8 @@ export class Runtime implements ResourceHost {
     refreshRandomness();
     this.installSignals();
     process.title = `snaptel ${this.packages.map((p) => p.name).join('+')}`;
-    this.hub.open('run');
+    // The service layer may have opened it already (to log its own steps): keep what it wrote.
+    if (this.hub.openedFor !== 'run') this.hub.open('run');
     this.log.info(
       { image: imagePath, startedAt: this.startedAt?.toISOString(), argv: process.argv.slice(1) },
       'resuming image',
@@ -337,6 +338,8 @@ export class Runtime implements ResourceHost {
     this.phase = 'stopped';
     this.service?.afterStop?.();
     this.log.info('stopped');
+    // An async write still in flight would land after a synchronous flush: wait for it.
+    await this.hub.drain();
     this.hub.close();
     process.exit(0);
   }

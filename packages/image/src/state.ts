@@ -24,12 +24,27 @@ export interface StateFile {
 
 const MAGIC = 'SNAPTEL-STATE';
 
-export function encodeState(s: StateFile): { bytes: Buffer; perPackage: Record<string, number> } {
-  const payload = v8.serialize(s);
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * Serializes a state for the builder. Each package's state is serialized in
+ * its own event loop turn and the checksum is computed off the main thread
+ * (WebCrypto), so a running daemon is held for at most one package's
+ * `v8.serialize` at a time. The states must not change meanwhile: that is
+ * exportState's contract (return a copy, or data you no longer mutate).
+ */
+export async function encodeState(s: StateFile): Promise<{ bytes: Buffer; perPackage: Record<string, number> }> {
+  const parts: Record<string, { version: string; state: Buffer }> = {};
   const perPackage: Record<string, number> = {};
-  // Sizes per package for the manifest; serializing each alone is cheap next to the builder.
-  for (const [name, p] of Object.entries(s.packages)) perPackage[name] = v8.serialize(p.state).length;
-  const sum = crypto.createHash('sha256').update(payload).digest('hex');
+  for (const [name, p] of Object.entries(s.packages)) {
+    await nextTurn();
+    const b = v8.serialize(p.state);
+    parts[name] = { version: p.version, state: b };
+    perPackage[name] = b.length;
+  }
+  await nextTurn();
+  const payload = v8.serialize({ ...s, packages: parts });
+  const sum = Buffer.from(await crypto.webcrypto.subtle.digest('SHA-256', payload)).toString('hex');
   const header = Buffer.from(`${MAGIC} 1 ${payload.length} ${sum}\n`, 'ascii');
   return { bytes: Buffer.concat([header, payload]), perPackage };
 }
@@ -44,7 +59,7 @@ export function decodeState(buf: Buffer, file: string): StateFile {
   if (head[0] !== MAGIC) bad('not a snaptel state file');
   if (head[1] !== '1') bad(`state format ${head[1]} is not supported (this snaptel reads 1)`);
   const len = Number(head[2]);
-  if (!Number.isSafeInteger(len) || buf.length - nl - 1 !== len)
+  if (!/^\d+$/.test(head[2] ?? '') || !Number.isSafeInteger(len) || buf.length - nl - 1 !== len)
     bad(`truncated state file: ${buf.length - nl - 1} payload bytes, its header says ${head[2]}`);
   const payload = buf.subarray(nl + 1);
   const sum = crypto.createHash('sha256').update(payload).digest('hex');
@@ -57,5 +72,14 @@ export function decodeState(buf: Buffer, file: string): StateFile {
   }
   if (s?.format !== 'snaptel-state' || s.version !== 1 || typeof s.packages !== 'object' || s.packages === null)
     bad('payload is not a snaptel state');
-  return s;
+  const packages: StateFile['packages'] = {};
+  for (const [name, p] of Object.entries(s.packages as Record<string, { version: unknown; state: unknown }>)) {
+    if (typeof p?.version !== 'string' || !(p.state instanceof Uint8Array)) bad(`package '${name}': malformed entry`);
+    try {
+      packages[name] = { version: p.version as string, state: v8.deserialize(p.state as Uint8Array) };
+    } catch (err) {
+      bad(`package '${name}': cannot deserialize its state (${(err as Error).message})`);
+    }
+  }
+  return { ...s, packages };
 }
