@@ -145,6 +145,14 @@ describe('snaptel run --daemon', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/'loud' is not a log level/);
 
+    // logrotate: move the file away, SIGHUP, and the next lines go to a new file at --log.
+    const rotated = b.log + '.1';
+    fs.renameSync(b.log, rotated);
+    process.kill(d.pid, 'SIGHUP');
+    const reopened = await logLine(b.log, (l) => l.msg === 'log file re-opened (SIGHUP)', 'the re-open line in the new file');
+    expect(reopened.pid).toBe(d.pid);
+    expect(logLines(rotated).some((l) => l.msg.startsWith('ready'))).toBe(true);
+
     const stop = remote(b, 'stop');
     expect(stop.status, stop.stderr).toBe(0);
     expect(stop.stdout).toMatch(new RegExp(`stopped pid ${d.pid}`));

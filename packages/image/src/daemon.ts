@@ -275,6 +275,10 @@ export function serve(rt: Runtime, args: string[]): void {
     } catch (err) {
       return die(`resume failed: ${(err as Error)?.message ?? err}`, 1);
     }
+    if (o.checkpointEveryMs && snapshots && !rt.packages.some((p) => p.exportState)) {
+      rt.log.warn('no package declares durable state (exportState): periodic checkpoints would only rebuild the deployed image; not scheduling them');
+      o.checkpointEveryMs = undefined;
+    }
     if (o.checkpointEveryMs && snapshots) {
       checkpointTimer = setInterval(() => {
         if (!snapshots.running && rt.phase === 'running') void snapshots.take('checkpoint').catch(() => undefined);
