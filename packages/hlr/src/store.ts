@@ -43,16 +43,7 @@ export interface SubscriberInput {
  * What update() takes: fields left out (or undefined) are kept; null clears
  * msisdn, ki or opc. `imsi` may be given only if unchanged.
  */
-export interface SubscriberPatch {
-  imsi?: string;
-  msisdn?: string | null;
-  ki?: string | null;
-  opc?: string | null;
-  algo?: Algo;
-  sqn?: number;
-  cs?: boolean;
-  ps?: boolean;
-}
+export type SubscriberPatch = Partial<SubscriberInput>;
 
 /** A subscriber as get()/list() return it: a fresh plain object; absent fields are left out. */
 export interface Subscriber {
