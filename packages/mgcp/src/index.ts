@@ -21,3 +21,33 @@ export {
   type SdpTiming,
 } from './codec';
 export { VERBS, MODES, PARAMS, LOCAL_OPTIONS, type Verb, type ConnectionMode, type ParamSpec } from './tables';
+export {
+  CallAgent,
+  MgcpAgentError,
+  AGENT_TIMERS,
+  MAX_TID,
+  PAYLOAD_TYPES,
+  rtpSdp,
+  sdpAddress,
+  parseSdp,
+  systemTimers,
+  type AgentCommand,
+  type AgentLog,
+  type AgentStats,
+  type AgentTimer,
+  type AgentTimerHost,
+  type AgentTransport,
+  type CallAgentOptions,
+  type ConnectionInfo,
+  type CrcxOptions,
+  type CrcxResult,
+  type EndpointInfo,
+  type MdcxOptions,
+  type MgcpAgentErrorCode,
+  type PendingInfo,
+  type RetransmitOptions,
+  type RtpAddress,
+  type RtpSdpOptions,
+} from './agent';
+export { CallMedia, MEDIA_STEPS, type CallMediaOptions, type CallMediaState, type Leg, type LegOptions, type LegState, type MediaPhase } from './call-media';
+export { FakeMgw, FAKE_MGW_CODES, type FakeMgwOptions } from './fake-mgw';

@@ -1,42 +1,31 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, encode, getParam, sdpConnection, sdpMedia, type MgcpMessage, type MgcpResponse } from '../src';
+import { haveOsmoMgw, startOsmoMgw, type OsmoMgw } from './mgw-process.mjs';
 import { text } from './vectors';
 
 /**
  * Live test against the real media gateway Debian ships (apt package
  * osmo-mgw): we start it on 127.0.0.1 with a temporary config and a free UDP
- * port, then CRCX / MDCX / DLCX on an rtpbridge endpoint with our encoder and
- * decode what it answers. With CI set, a missing osmo-mgw fails the test.
+ * port (mgw-process.mjs), then CRCX / MDCX / DLCX on an rtpbridge endpoint
+ * with our encoder and decode what it answers. With CI set, a missing osmo-mgw fails the test.
  */
-const haveMgw = spawnSync('osmo-mgw', ['--version'], { encoding: 'utf8' }).status === 0;
+const haveMgw: boolean = haveOsmoMgw();
 const mustRun = haveMgw || !!process.env.CI;
 
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((res) => s.bind(0, '127.0.0.1', res));
-  const port = s.address().port;
-  await new Promise<void>((res) => s.close(() => res()));
-  return port;
-}
-
-let proc: ChildProcess | undefined;
-let dir: string | undefined;
+let mgw: OsmoMgw | undefined;
 let sock: dgram.Socket | undefined;
 let mgcpPort = 0;
 let rtpBase = 0;
-let log = '';
+let rtpEnd = 0;
+const log = (): string => mgw?.log() ?? '';
 
 function request(m: MgcpMessage): Promise<{ raw: Uint8Array; msg: MgcpResponse }> {
   const s = sock!;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       s.off('message', onMsg);
-      reject(new Error(`no answer from osmo-mgw in 3 s; its log:\n${log}`));
+      reject(new Error(`no answer from osmo-mgw in 3 s; its log:\n${log()}`));
     }, 3000);
     const onMsg = (b: Buffer): void => {
       const raw = new Uint8Array(b);
@@ -54,66 +43,18 @@ function request(m: MgcpMessage): Promise<{ raw: Uint8Array; msg: MgcpResponse }
 describe.runIf(mustRun)('osmo-mgw live', () => {
   beforeAll(async () => {
     if (!haveMgw) throw new Error('osmo-mgw is not installed (apt-get install -y osmo-mgw) and CI is set');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snaptel-mgw-'));
-    mgcpPort = await freeUdpPort();
-    rtpBase = 20000 + 2 * Math.floor(Math.random() * 20000);
-    const vtyPort = await freeUdpPort();
-    const cfg = [
-      'log stderr',
-      ' logging color 0',
-      ' logging print category 1',
-      ' logging level set-all info',
-      'line vty',
-      // osmo-mgw 1.10 honours the address here but keeps its fixed VTY port (4243).
-      ` bind 127.0.0.1 ${vtyPort}`,
-      'ctrl',
-      ' bind 127.0.0.1',
-      'mgcp',
-      ' bind ip 127.0.0.1',
-      ` bind port ${mgcpPort}`,
-      ` rtp port-range ${rtpBase} ${rtpBase + 41}`,
-      ' rtp bind-ip 127.0.0.1',
-      ' number endpoints 8',
-      '',
-    ].join('\n');
-    fs.writeFileSync(path.join(dir, 'osmo-mgw.cfg'), cfg);
-    const p = spawn('osmo-mgw', ['-c', path.join(dir, 'osmo-mgw.cfg')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc = p;
-    p.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    p.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`osmo-mgw not ready in 5 s:\n${log}`)), 5000);
-      const check = (): void => {
-        if (log.includes(`listen on 127.0.0.1:${mgcpPort}`)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      p.stdout!.on('data', check);
-      p.stderr!.on('data', check);
-      p.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`osmo-mgw exited (${code}):\n${log}`));
-      });
-    });
+    // MGCP on 127.0.0.1 at a free port; VTY and CTRL on a random 127.x.y.z (see mgw-process.mjs)
+    mgw = await startOsmoMgw({ endpoints: 8 });
+    mgcpPort = mgw.mgcpPort;
+    rtpBase = mgw.rtpBase;
+    rtpEnd = mgw.rtpEnd;
     sock = dgram.createSocket('udp4');
     await new Promise<void>((res) => sock!.bind(0, '127.0.0.1', res));
   });
 
   afterAll(async () => {
     if (sock) await new Promise<void>((res) => sock!.close(() => res()));
-    const p = proc;
-    if (p && p.exitCode === null && p.signalCode === null) {
-      const exited = new Promise<void>((res) => p.once('exit', () => res()));
-      const wait = (ms: number): Promise<boolean> =>
-        Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
-      p.kill('SIGTERM');
-      if (!(await wait(2000))) {
-        p.kill('SIGKILL');
-        await wait(1000);
-      }
-    }
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await mgw?.stop();
   });
 
   it('CRCX, MDCX, DLCX on an rtpbridge endpoint', async () => {
@@ -139,7 +80,7 @@ describe.runIf(mustRun)('osmo-mgw live', () => {
     expect(ci).toMatch(/^[0-9A-F]{1,32}$/);
     const port = sdpMedia(crcx.msg)!.port;
     expect(port).toBeGreaterThanOrEqual(rtpBase);
-    expect(port).toBeLessThanOrEqual(rtpBase + 41);
+    expect(port).toBeLessThanOrEqual(rtpEnd);
     expect(sdpConnection(crcx.msg)!.address).toBe('127.0.0.1');
 
     // MDCX: tell it where our side is, switch to sendrecv
