@@ -1,0 +1,579 @@
+import { EventEmitter } from 'node:events';
+import type { Bssap } from '@snaptel/bssap';
+import { fromHex } from '@snaptel/codec';
+import type { IeValues } from '@snaptel/codec';
+import type { BearerCapability, DtapMessage, Lai, MobileIdentity } from '@snaptel/gsm48';
+import type { SimCredentials } from './auth';
+import type { BscSim } from './bsc';
+import { Call, CC_CAUSE, msCause } from './call';
+import type { ReleaseInfo } from './connection';
+import { Deferred, withTimeout } from './deferred';
+import { hex32 } from './describe';
+import { CallFailedError, ConnectionRefusedError, MsStateError, TimeoutError, type ReleasedBy } from './errors';
+import { classmark1, classmark2, CODECS, luhnDigit, type CellOfMs } from './radio';
+import { Session, type Dialogue } from './session';
+import type { TimerValues } from './timers';
+
+export interface MsOptions {
+  imsi: string;
+  /** For display and as the calling number of its calls. */
+  msisdn?: string;
+  /** SIM: Ki (16 bytes, hex or bytes; may be left out with algo 'none'), OPc for Milenage, algorithm (default comp128v1). */
+  ki?: string | Uint8Array;
+  opc?: string | Uint8Array;
+  algo?: SimCredentials['algo'];
+  /** MILENAGE: the USIM's highest accepted SQN; set it to have AUTN's SQN range-checked (synch failure with AUTS otherwise). */
+  sqn?: number;
+  /** A TMSI the SIM holds from an earlier registration. */
+  tmsi?: number;
+  /** CKSN and Kc the SIM holds (default CKSN 7: no key). */
+  cksn?: number;
+  kc?: string | Uint8Array;
+  /** The MS's cell (defaults: the BSC's LAC and CI). */
+  lac?: number;
+  ci?: number;
+  /** IMEI (15 digits) and IMEISV (16); made up from the IMSI when not given. */
+  imei?: string;
+  imeisv?: string;
+  /** Classmark revision level: 2 = R99 or later (default; N(SD) modulo 4), 1 = phase 2 (modulo 2). */
+  revision?: number;
+  /** MT calls: 'auto' answers at once (default), a number answers after that many ms, 'manual' waits for call.answer(), 'never' lets it ring. */
+  answerCalls?: 'auto' | 'manual' | 'never' | number;
+  /** Answer PAGING (default true). */
+  respondToPaging?: boolean;
+  /**
+   * Fault injection: messages from the MSC the MS (or the BSC on its
+   * connection) leaves unanswered, by name: 'AUTHENTICATION REQUEST',
+   * 'IDENTITY REQUEST', 'TMSI REALLOCATION COMMAND' (also the reallocation in
+   * LOCATION UPDATING ACCEPT: the TMSI is not taken, nothing is sent),
+   * 'PAGING', 'SETUP', 'CIPHER MODE COMMAND', 'ASSIGNMENT REQUEST',
+   * 'CLEAR COMMAND', 'CONNECT ACKNOWLEDGE', 'RELEASE', ...
+   */
+  silent?: Iterable<string>;
+  /** Answer authentication with a wrong SRES (every bit flipped). */
+  wrongSres?: boolean;
+  /** Answer MT SETUP with RELEASE COMPLETE cause 17 (user busy). */
+  busy?: boolean;
+  /** Never answer MT calls (same as answerCalls: 'never'). */
+  noAnswer?: boolean;
+}
+
+export type LuType = 'normal' | 'periodic' | 'imsi-attach';
+
+export interface LuOptions {
+  /** Default: 'imsi-attach' until the MS is attached, then 'normal'. */
+  type?: LuType;
+  /** Wait until the MSC released the connection before resolving (default true). */
+  waitRelease?: boolean;
+}
+
+export interface LuResult {
+  accepted: boolean;
+  /** The TMSI the MS holds afterwards (new one, or the old one kept). */
+  tmsi?: number;
+  /** LOCATION UPDATING REJECT cause (TS 24.008 §10.5.3.6). */
+  cause?: number;
+  /** AUTHENTICATION REJECT came instead. */
+  authRejected?: boolean;
+  /** LOCATION UPDATING REQUEST sent -> ACCEPT / REJECT received. */
+  durationMs: number;
+  /** Who released the connection (when waitRelease), and the time to that. */
+  releasedBy?: ReleasedBy;
+  releaseDetail?: string;
+  totalMs?: number;
+}
+
+export interface DetachResult {
+  durationMs: number;
+  releasedBy: ReleasedBy;
+  releaseDetail: string;
+  /** The MSC answered the CR with CREF. */
+  refused?: boolean;
+}
+
+export type ServiceType = 'call' | 'emergency' | 'sms' | 'ss';
+/** CM service type (TS 24.008 §10.5.3.3). */
+export const CM_SERVICE_TYPE: Record<ServiceType, number> = { call: 1, emergency: 2, sms: 4, ss: 8 };
+
+export interface ServiceResult {
+  accepted: boolean;
+  /** CM SERVICE REJECT cause. */
+  cause?: number;
+  authRejected?: boolean;
+  /** Accepted by CIPHER MODE COMMAND (implicitly) rather than CM SERVICE ACCEPT. */
+  byCiphering?: boolean;
+  durationMs: number;
+  /** The connection, to go on by hand (SMS, USSD); call dialogue.done() when finished. */
+  dialogue?: Dialogue;
+}
+
+const LU_ANSWERS = ['LOCATION UPDATING ACCEPT', 'LOCATION UPDATING REJECT', 'AUTHENTICATION REJECT'];
+const CM_ANSWERS = ['CM SERVICE ACCEPT', 'CM SERVICE REJECT', 'AUTHENTICATION REJECT', 'CIPHER MODE COMMAND'];
+/** LU reject causes after which the MS deletes its TMSI and CKSN (TS 24.008 §4.4.4.7): 2, 3, 6, 11, 12, 13. */
+const LU_REJECT_DELETES_TMSI = new Set([2, 3, 6, 11, 12, 13]);
+
+function bytes(v: string | Uint8Array, what: string, len?: number): Uint8Array {
+  const b = typeof v === 'string' ? fromHex(v) : v;
+  if (len !== undefined && b.length !== len) throw new RangeError(`${what}: ${b.length} bytes, expected ${len}`);
+  return b;
+}
+
+function mm(type: string, ies: IeValues): DtapMessage {
+  return { pd: 'mm', type, direction: 'mo', skip: 0, ies };
+}
+
+/**
+ * A mobile station behind the BSC: a SIM, a TMSI, and the mobile side of
+ * TS 24.008 MM and CC, minimal but in the order the spec gives.
+ *
+ * Events: 'location-updated' (LuResult), 'paged' ({ tmsi? }), 'incoming-call'
+ * (Call), 'call-rejected' ({ ti, cause }), 'tmsi' (number | undefined),
+ * 'mm-information' (IEs), 'released' (ReleaseInfo), 'protocol-error' (Error).
+ */
+export class Ms extends EventEmitter {
+  readonly imsi: string;
+  readonly msisdn: string | undefined;
+  readonly sim: SimCredentials;
+  tmsi: number | undefined;
+  cksn: number;
+  kc: Uint8Array | undefined;
+  lac: number;
+  ci: number;
+  attached = false;
+  /** AUTHENTICATION REJECT came (the SIM is invalid until the MS is switched off; the simulator lets it try again). */
+  authRejected = false;
+  readonly imei: string;
+  readonly imeisv: string;
+  readonly revision: number;
+  answerCalls: 'auto' | 'manual' | 'never' | number;
+  respondToPaging: boolean;
+  readonly silent: Set<string>;
+  wrongSres: boolean;
+  busy: boolean;
+  /** The MS's connection, when it has one. */
+  session: Session | undefined;
+  /** LAI of the last successful registration (sent as the old LAI in LOCATION UPDATING REQUEST). */
+  private storedLai: Lai | undefined;
+  private readonly incoming: ((call: Call) => void)[] = [];
+  private idleWaiters: Deferred<void>[] = [];
+  private answerTimers = new Set<NodeJS.Timeout>();
+  private readonly liveCalls = new Set<Call>();
+
+  constructor(
+    readonly bsc: BscSim,
+    opts: MsOptions,
+  ) {
+    super();
+    if (!/^\d{6,15}$/.test(opts.imsi)) throw new RangeError(`IMSI ${opts.imsi}: 6 to 15 digits`);
+    this.imsi = opts.imsi;
+    this.msisdn = opts.msisdn;
+    const algo = opts.algo ?? 'comp128v1';
+    if (opts.ki === undefined && algo !== 'none') throw new RangeError(`MS ${opts.imsi}: ki is needed for ${algo}`);
+    this.sim = { algo, ki: bytes(opts.ki ?? new Uint8Array(16), 'ki', 16) };
+    if (opts.opc !== undefined) this.sim.opc = bytes(opts.opc, 'opc', 16);
+    if (opts.sqn !== undefined) this.sim.sqnMs = opts.sqn;
+    if (algo === 'milenage' && !this.sim.opc) throw new RangeError('milenage needs opc');
+    this.tmsi = opts.tmsi;
+    this.cksn = opts.cksn ?? 7;
+    this.kc = opts.kc !== undefined ? bytes(opts.kc, 'kc', 8) : undefined;
+    this.lac = opts.lac ?? bsc.lac;
+    this.ci = opts.ci ?? bsc.ci;
+    const tacSnr = opts.imei?.slice(0, 14) ?? `35${this.imsi.padStart(15, '0').slice(-12)}`;
+    this.imei = opts.imei ?? `${tacSnr}${luhnDigit(tacSnr)}`;
+    this.imeisv = opts.imeisv ?? `${tacSnr}00`;
+    if (!/^\d{15}$/.test(this.imei) || !/^\d{16}$/.test(this.imeisv)) throw new RangeError('imei: 15 digits, imeisv: 16 digits');
+    this.revision = opts.revision ?? 2;
+    this.answerCalls = opts.noAnswer ? 'never' : (opts.answerCalls ?? 'auto');
+    this.respondToPaging = opts.respondToPaging ?? true;
+    this.silent = new Set([...(opts.silent ?? [])].map((s) => s.toUpperCase()));
+    this.wrongSres = opts.wrongSres ?? false;
+    this.busy = opts.busy ?? false;
+  }
+
+  get timers(): TimerValues {
+    return this.bsc.timers;
+  }
+
+  get cell(): CellOfMs {
+    return { mcc: this.bsc.mcc, mnc: this.bsc.mnc, lac: this.lac, ci: this.ci };
+  }
+
+  get lai(): Lai {
+    return { mcc: this.bsc.mcc, mnc: this.bsc.mnc, lac: this.lac };
+  }
+
+  /** Calls that have not ended. */
+  get calls(): Call[] {
+    return [...this.liveCalls];
+  }
+
+  isSilent(name: string): boolean {
+    if (this.silent.size === 0) return false;
+    return this.silent.has(name) || (name === 'PAGING' && this.silent.has('PAGING REQUEST'));
+  }
+
+  /** The identity the MS presents: TMSI when it has one, else IMSI. */
+  mobileIdentity(): MobileIdentity {
+    return this.tmsi !== undefined ? { type: 'tmsi', tmsi: this.tmsi } : { type: 'imsi', digits: this.imsi };
+  }
+
+  /** IDENTITY RESPONSE contents for identity type 1..4 (TS 24.008 §10.5.3.4). */
+  identityFor(type: number): MobileIdentity {
+    switch (type) {
+      case 1:
+        return { type: 'imsi', digits: this.imsi };
+      case 2:
+        return { type: 'imei', digits: this.imei };
+      case 3:
+        return { type: 'imeisv', digits: this.imeisv };
+      case 4:
+        return this.tmsi !== undefined ? { type: 'tmsi', tmsi: this.tmsi } : { type: 'none' };
+      default:
+        return { type: 'none' };
+    }
+  }
+
+  onIncomingCall(cb: (call: Call) => void): () => void {
+    this.incoming.push(cb);
+    return () => {
+      const i = this.incoming.indexOf(cb);
+      if (i >= 0) this.incoming.splice(i, 1);
+    };
+  }
+
+  /** Resolves when the MS has no connection (at once if it has none). */
+  idle(timeoutMs = 0): Promise<void> {
+    if (!this.session) return Promise.resolve();
+    const d = new Deferred<void>();
+    this.idleWaiters.push(d);
+    return withTimeout(d.promise, timeoutMs, () => new MsStateError(`still has a connection after ${timeoutMs} ms`, this.imsi));
+  }
+
+  // ---------------------------------------------------------------- procedures
+
+  /**
+   * Location updating (TS 24.008 §4.4): LOCATION UPDATING REQUEST in a CR;
+   * identity, authentication, ciphering and TMSI reallocation are answered
+   * as they come; ACCEPT (the new TMSI is stored and TMSI REALLOCATION
+   * COMPLETE sent) or REJECT ends it, T3210 bounds it. Then the MS waits for
+   * the MSC to release the connection (T3240).
+   */
+  async locationUpdate(opts: LuOptions = {}): Promise<LuResult> {
+    this.assertNoConnection('LOCATION UPDATING');
+    const type = opts.type ?? (this.attached ? 'normal' : 'imsi-attach');
+    const l3 = mm('Location Updating Request', {
+      locationUpdatingType: { type, followOnRequest: false },
+      cksn: this.cksn,
+      lai: this.storedLai ?? this.lai,
+      classmark1: classmark1(this.revision),
+      mobileIdentity: this.mobileIdentity(),
+      ...(this.revision >= 2 ? { classmarkForUmts: classmark2(this.revision) } : {}),
+    });
+    const t0 = performance.now();
+    const s = this.openSession('LOCATION UPDATING', l3);
+    const res: LuResult = { accepted: false, durationMs: 0 };
+    const reply = s.expectFor('LOCATION UPDATING', LU_ANSWERS, 'T3210', (b, name) => {
+      // In the message's own turn: TMSI REALLOCATION COMPLETE leaves before anything the MSC sends next.
+      res.durationMs = performance.now() - t0;
+      const v = (b as { dtap: DtapMessage }).dtap.ies as Record<string, any>;
+      if (name === 'LOCATION UPDATING ACCEPT') {
+        res.accepted = true;
+        this.attached = true;
+        this.authRejected = false;
+        this.storedLai = v.lai as Lai;
+        const mi = v.mobileIdentity as MobileIdentity | undefined;
+        if (mi?.type === 'tmsi') {
+          if (this.isSilent('TMSI REALLOCATION COMMAND') || this.isSilent('TMSI REALLOCATION COMPLETE'))
+            this.note(`silent: TMSI ${hex32(mi.tmsi)} in LOCATION UPDATING ACCEPT not taken, no TMSI REALLOCATION COMPLETE`);
+          else {
+            this.setTmsi(mi.tmsi);
+            s.sendMm('TMSI Reallocation Complete', {});
+          }
+        } else if (mi?.type === 'imsi') this.setTmsi(undefined);
+      } else if (name === 'LOCATION UPDATING REJECT') {
+        res.cause = v.rejectCause as number;
+        if (LU_REJECT_DELETES_TMSI.has(res.cause)) {
+          this.setTmsi(undefined);
+          this.cksn = 7;
+          this.storedLai = undefined;
+        }
+        if ([2, 3, 6].includes(res.cause)) this.attached = false;
+      } else res.authRejected = true;
+      if (this.tmsi !== undefined) res.tmsi = this.tmsi;
+    });
+    await this.established(s, reply);
+    try {
+      await reply;
+    } catch (e) {
+      if (e instanceof TimeoutError) s.abort(`${e.timer} expired`);
+      throw e;
+    }
+    this.emit('location-updated', res);
+    if (opts.waitRelease !== false) {
+      const rel = await s.released;
+      res.releasedBy = rel.by;
+      res.releaseDetail = rel.detail;
+      res.totalMs = performance.now() - t0;
+    }
+    return res;
+  }
+
+  /**
+   * IMSI detach (TS 24.008 §4.3.4): IMSI DETACH INDICATION in its own CR;
+   * the MSC releases the connection, or the MS aborts it after T3220.
+   */
+  async imsiDetach(): Promise<DetachResult> {
+    this.assertNoConnection('IMSI DETACH');
+    const l3 = mm('IMSI Detach Indication', { classmark1: classmark1(this.revision), mobileIdentity: this.mobileIdentity() });
+    const t0 = performance.now();
+    const s = this.openSession('IMSI DETACH', l3);
+    s.holds.add('detach');
+    s.abortAfter('T3220');
+    this.attached = false;
+    try {
+      await s.conn.established.promise;
+    } catch (e) {
+      if (e instanceof ConnectionRefusedError) return { durationMs: performance.now() - t0, releasedBy: 'msc', releaseDetail: e.message, refused: true };
+      throw e;
+    }
+    const rel = await s.released;
+    return { durationMs: performance.now() - t0, releasedBy: rel.by, releaseDetail: rel.detail };
+  }
+
+  /**
+   * CM service request (TS 24.008 §4.5.1.1) of the given type, for SMS or SS
+   * run by hand through the returned dialogue. Calls use `call()`.
+   */
+  async serviceRequest(type: ServiceType = 'sms'): Promise<ServiceResult> {
+    let dialogue: Session | undefined;
+    const r = await this.cmService(CM_SERVICE_TYPE[type], `CM SERVICE (${type})`, (s) => {
+      s.holds.add('dialogue');
+      dialogue = s;
+    });
+    if (dialogue) r.dialogue = dialogue;
+    return r;
+  }
+
+  /**
+   * An MO call (TS 24.008 §5.2.1): CM SERVICE REQUEST (call), SETUP with the
+   * called number and a speech bearer, then CALL PROCEEDING, assignment,
+   * ALERTING, CONNECT -> CONNECT ACKNOWLEDGE as the MSC sends them.
+   */
+  call(msisdn: string): Call {
+    if (!/^\+?[0-9*#abc]{1,40}$/.test(msisdn)) throw new RangeError(`called number ${msisdn}: digits 0-9 * # a b c`);
+    const call = new Call(this, 'mo', msisdn);
+    this.track(call);
+    const international = msisdn.startsWith('+');
+    const setup: IeValues = {
+      bearerCapability1: this.bearerCapability(),
+      calledPartyBcdNumber: { ton: international ? 1 : 0, npi: 1, digits: international ? msisdn.slice(1) : msisdn },
+    };
+    this.cmService(CM_SERVICE_TYPE.call, 'MO CALL', (s) => {
+      if (call.ended) return; // hung up while waiting
+      const ti = s.allocTi();
+      if (ti < 0) throw new MsStateError('MO CALL: no free transaction identifier (7 calls)', this.imsi);
+      s.addCall(call, 'mo', ti);
+      call.startMo(s, ti, setup);
+    }).then(
+      (r) => {
+        if (!r.accepted)
+          call.failBeforeSetup(new CallFailedError('SETUP', r.authRejected ? 'AUTHENTICATION REJECT' : 'CM SERVICE REJECT', r.cause, this.imsi));
+      },
+      (e: Error) => call.failBeforeSetup(e),
+    );
+    return call;
+  }
+
+  /**
+   * A radio link failure: the MS is gone from the channel, its calls end at
+   * once, the BSC sends CLEAR REQUEST (default cause 0x01 radio interface
+   * failure). Resolves when the connection is released.
+   */
+  radioLinkFailure(cause = 0x01): Promise<ReleaseInfo> {
+    const s = this.session;
+    if (!s) throw new MsStateError('radio link failure: the MS has no connection', this.imsi);
+    this.note('radio link failure');
+    s.abort('radio link failure', cause);
+    return s.released;
+  }
+
+  // ---------------------------------------------------------------- internal
+
+  /** @internal PAGING for this MS came: answers with PAGING RESPONSE in a new CR. Returns why it does not, or 'answering'. */
+  paged(tmsi: number | undefined): string {
+    if (this.isSilent('PAGING')) return 'silent';
+    if (!this.respondToPaging) return 'respondToPaging is off';
+    if (this.session) return 'the MS has a connection already';
+    if (!this.bsc.isUp) return 'link down';
+    const l3: DtapMessage = {
+      pd: 'rr',
+      type: 'Paging Response',
+      direction: 'mo',
+      skip: 0,
+      ies: { cksn: this.cksn, spareHalfOctet: 0, classmark2: classmark2(this.revision), mobileIdentity: this.mobileIdentity() },
+    };
+    const s = this.openSession('PAGING RESPONSE', l3);
+    s.conn.established.promise.then(
+      () => s.idleCheck(),
+      (e: Error) => this.note(`PAGING RESPONSE: ${e.message}`),
+    );
+    this.emit('paged', tmsi !== undefined ? { tmsi } : {});
+    return 'answering';
+  }
+
+  /** @internal SETUP from the network on `s` (TS 24.008 §5.2.2). */
+  incomingSetup(s: Session, m: DtapMessage, ti: number): void {
+    const v = m.ies as Record<string, any>;
+    if (this.busy || [...this.liveCalls].some((c) => !c.ended && c.state !== 'U0')) {
+      // §5.2.2.3.1: user busy -> RELEASE COMPLETE, cause 17.
+      s.sendDtap({ pd: 'cc', type: 'Release Complete', tiFlag: 1, ti, ies: { cause: msCause(CC_CAUSE.USER_BUSY) } });
+      this.emit('call-rejected', { ti, cause: CC_CAUSE.USER_BUSY });
+      return;
+    }
+    const call = new Call(this, 'mt', v.callingPartyBcdNumber?.digits ?? '');
+    if (v.callingPartyBcdNumber?.digits) call.calling = v.callingPartyBcdNumber.digits;
+    this.track(call);
+    s.addCall(call, 'mt', ti);
+    call.startMt(s, ti);
+    call.send('Call Confirmed', v.bearerCapability1 ? { bearerCapability1: this.bearerCapability() } : {});
+    call.to('U9');
+    call.send('Alerting');
+    call.to('U7');
+    call.d.alerting.resolve();
+    call.timing.alertingMs = call.sinceStart();
+    this.emit('incoming-call', call);
+    for (const cb of [...this.incoming]) cb(call);
+    const policy = this.answerCalls;
+    if (policy === 'auto') call.answer();
+    else if (typeof policy === 'number') {
+      const t = setTimeout(() => {
+        this.answerTimers.delete(t);
+        call.answer();
+      }, policy);
+      this.answerTimers.add(t);
+      void call.released.then(() => {
+        clearTimeout(t);
+        this.answerTimers.delete(t);
+      });
+    }
+  }
+
+  /** @internal */
+  sessionEnded(s: Session, info: ReleaseInfo): void {
+    if (this.session !== s) return;
+    this.session = undefined;
+    const ws = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of ws) w.resolve();
+    this.emit('released', info);
+  }
+
+  /** @internal */
+  setTmsi(tmsi: number | undefined): void {
+    if (this.tmsi === tmsi) return;
+    this.tmsi = tmsi;
+    this.emit('tmsi', tmsi);
+  }
+
+  /** @internal Authentication gave this Kc under this CKSN. */
+  keyAgreed(cksn: number, kc: Uint8Array): void {
+    this.cksn = cksn;
+    this.kc = kc;
+  }
+
+  /** @internal TS 24.008 §4.3.2.5: AUTHENTICATION REJECT deletes TMSI, LAI and CKSN. */
+  authenticationRejected(): void {
+    this.authRejected = true;
+    this.attached = false;
+    this.setTmsi(undefined);
+    this.cksn = 7;
+    this.kc = undefined;
+    this.storedLai = undefined;
+  }
+
+  /** @internal */
+  note(text: string): void {
+    this.bsc.note(`MS ${this.imsi}: ${text}`);
+  }
+
+  /** @internal */
+  protocolError(e: Error): void {
+    this.bsc.protocolError(e);
+    if (this.listenerCount('protocol-error')) this.emit('protocol-error', e);
+  }
+
+  /** @internal The BSC stops: nothing more is scheduled. */
+  shutdown(): void {
+    for (const t of this.answerTimers) clearTimeout(t);
+    this.answerTimers.clear();
+  }
+
+  private track(call: Call): void {
+    this.liveCalls.add(call);
+    void call.released.then(() => this.liveCalls.delete(call));
+  }
+
+  private assertNoConnection(procedure: string): void {
+    if (this.session) throw new MsStateError(`${procedure}: the MS has a connection (${this.session.procedure}, ${this.session.conn.state}); wait for ms.idle()`, this.imsi);
+  }
+
+  private openSession(procedure: string, l3: DtapMessage): Session {
+    const s = new Session(this, procedure, l3);
+    this.session = s;
+    return s;
+  }
+
+  /** Waits for CC; a CREF or X_CONN rejects (the expectation registered before fails with it, quietly). */
+  private async established(s: Session, reply: Promise<Bssap>): Promise<void> {
+    void reply.catch(() => {});
+    await s.conn.established.promise;
+    s.idleCheck();
+  }
+
+  private bearerCapability(): BearerCapability {
+    const codecs = this.bsc.codecs;
+    const half = codecs.some((c) => CODECS[c].channel === 9);
+    const full = codecs.some((c) => CODECS[c].channel === 8);
+    // Radio channel requirement: 1 full rate only, 3 dual rate with full rate preferred, 2 dual with half preferred.
+    return {
+      radioChannelRequirement: half && full ? 3 : half ? 2 : 1,
+      codingStandard: 0,
+      transferMode: 0,
+      itc: 0,
+      speechVersions: codecs.map((c) => CODECS[c].bcVersion),
+    };
+  }
+
+  /**
+   * CM SERVICE REQUEST in a new CR, or in a DT1 on the MS's connection when
+   * it has one; T3230 bounds it. `onAccept` runs in the accepting message's
+   * own turn (so SETUP leaves before anything the MSC sends next).
+   */
+  private async cmService(serviceType: number, procedure: string, onAccept: (s: Session) => void): Promise<ServiceResult> {
+    const l3 = mm('CM Service Request', { cmServiceType: serviceType, cksn: this.cksn, classmark2: classmark2(this.revision), mobileIdentity: this.mobileIdentity() });
+    const existing = this.session;
+    if (existing && existing.conn.state !== 'active') throw new MsStateError(`${procedure}: the MS's connection is ${existing.conn.state}`, this.imsi);
+    const t0 = performance.now();
+    const s = existing ?? this.openSession(procedure, l3);
+    const res: ServiceResult = { accepted: false, durationMs: 0 };
+    const reply = s.expectFor(procedure, CM_ANSWERS, 'T3230', (b, name) => {
+      res.durationMs = performance.now() - t0;
+      if (name === 'CM SERVICE ACCEPT' || name === 'CIPHER MODE COMMAND') {
+        res.accepted = true;
+        if (name === 'CIPHER MODE COMMAND') res.byCiphering = true;
+        s.cmAccepted = true;
+        onAccept(s);
+      } else if (name === 'CM SERVICE REJECT') res.cause = ((b as { dtap: DtapMessage }).dtap.ies as Record<string, number>).rejectCause;
+      else res.authRejected = true;
+    });
+    if (existing) existing.sendDtap(l3);
+    else await this.established(s, reply);
+    try {
+      await reply;
+    } catch (e) {
+      if (e instanceof TimeoutError && !existing) s.abort(`${e.timer} expired`);
+      throw e;
+    }
+    return res;
+  }
+}
