@@ -1,14 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipv4Tcp, LINKTYPE_RAW, pcap, toHex } from '@snaptel/codec';
-import { decode as ipaDecode, encode as ipaEncode, frame, IpaDeframer, unframe, type IpaMessage } from '@snaptel/ipa';
+import { decode as ipaDecode, encode as ipaEncode, IpaDeframer, type IpaMessage } from '@snaptel/ipa';
 import { decode as sccpDecode, encode as sccpEncode, type SccpMessage } from '@snaptel/sccp';
 import { decode as bssapDecode, encode as bssapEncode, type Bssap } from '@snaptel/bssap';
 import { ROOT, sleep } from './helpers';
+import { bscInstalled, startOsmoBsc, type OsmoBsc } from './osmo-bsc-peer';
 
 /**
  * Interop with the real osmo-bsc (Debian package `osmo-bsc`, 1.9) on the A
@@ -49,7 +49,6 @@ interface Captured {
   bytes: Uint8Array;
 }
 
-const bscInstalled = spawnSync('osmo-bsc', ['--version'], { encoding: 'utf8', timeout: 5000 }).status === 0;
 
 /** The readable decode of a frame sequence: what the .ok file holds. */
 function render(frames: Captured[]): string {
@@ -141,22 +140,13 @@ const EXPECTED_SEQUENCE = [
 
 // ---------------------------------------------------------------- live
 
-let dir = '';
+let bsc: OsmoBsc | undefined;
 let proc: ChildProcess | undefined;
-let log = '';
 let host = '';
 let server: net.Server | undefined;
 let msc: Msc | undefined;
 let ctrlBefore = '';
 let reset: { ipa: IpaMessage; sccp: SccpMessage; bssap: Bssap; raw: Uint8Array } | undefined;
-
-function portFree(h: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, h, () => s.close(() => resolve(true)));
-  });
-}
 
 /** The MSC side of the one IPA connection: frames queued in arrival order, everything recorded. */
 class Msc {
@@ -175,7 +165,7 @@ class Msc {
     const until = Date.now() + ms;
     while (!this.queue.length) {
       const left = until - Date.now();
-      if (left <= 0) throw new Error(`no frame from osmo-bsc within ${ms} ms (waiting for ${what})\n${log}`);
+      if (left <= 0) throw new Error(`no frame from osmo-bsc within ${ms} ms (waiting for ${what})\n${bsc?.log()}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
         this.waiter = () => (clearTimeout(t), r());
@@ -196,39 +186,14 @@ class Msc {
   }
 }
 
-/** One CTRL GET over osmo-bsc's CTRL port (IPA, OSMO extension CTRL), bounded. */
-async function ctrlGet(variable: string): Promise<string> {
-  const s = net.connect(4249, host);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      s.once('connect', () => resolve());
-      s.once('error', reject);
-    });
-    const d = new IpaDeframer();
-    const reply = new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no CTRL reply for ${variable}\n${log}`)), 5000);
-      s.on('data', (c) => {
-        for (const f of d.push(c)) {
-          const u = unframe(f);
-          const text = Buffer.from(u.payload).toString('latin1');
-          if (text.startsWith('GET_REPLY 7 ') || text.startsWith('ERROR 7 ')) {
-            clearTimeout(t);
-            resolve(text);
-          }
-        }
-      });
-    });
-    s.write(frame('OSMO', Buffer.from(`GET 7 ${variable}`, 'latin1'), 'CTRL'));
-    return await reply;
-  } finally {
-    s.destroy();
-  }
+function ctrlGet(variable: string): Promise<string> {
+  return bsc!.ctrlGet(variable);
 }
 
 async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const until = Date.now() + ms;
   while (!(await pred())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${log}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${bsc?.log()}`);
     await sleep(100);
   }
 }
@@ -236,14 +201,6 @@ async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what:
 describe('live osmo-bsc, SCCPlite A interface', () => {
   beforeAll(async () => {
     if (!bscInstalled) return;
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snaptel-bsc-'));
-    // osmo-bsc's VTY (4242) and CTRL (4249) ports are fixed: a random 127.x.y.z keeps them apart from anything else.
-    for (let i = 0; i < 20 && !host; i++) {
-      const h = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-      if ((await portFree(h, 4242)) && (await portFree(h, 4249))) host = h;
-    }
-    if (!host) throw new Error('no free loopback address for osmo-bsc');
-
     // The MSC: osmo-bsc connects to us.
     let accept!: (s: net.Socket) => void;
     const accepted = new Promise<net.Socket>((r) => (accept = r));
@@ -253,55 +210,13 @@ describe('live osmo-bsc, SCCPlite A interface', () => {
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
     const mscPort = (server.address() as net.AddressInfo).port;
-
-    fs.writeFileSync(
-      path.join(dir, 'osmo-bsc.cfg'),
-      [
-        'log stderr',
-        ' logging color 0',
-        ' logging print category 1',
-        ' logging timestamp 0',
-        ' logging level set-all notice',
-        ' logging level msc info',
-        ' logging level reset info',
-        'line vty',
-        ` bind ${host} 4242`,
-        'ctrl',
-        ` bind ${host}`,
-        'e1_input',
-        ' e1_line 0 driver ipa',
-        ` ipa bind ${host}`,
-        'network',
-        ' network country code 1',
-        ' mobile network code 1',
-        'cs7 instance 0',
-        ' point-code 0.23.3',
-        ` asp asp-clnt-msc-0 ${mscPort} 0 ipa`,
-        '  remote-ip 127.0.0.1',
-        `  local-ip ${host}`,
-        ' as as-clnt-msc-0 ipa',
-        '  asp asp-clnt-msc-0',
-        '  routing-key 0 0.23.3',
-        ' sccp-address bsc_local',
-        '  point-code 0.23.3',
-        '  routing-indicator PC',
-        ' sccp-address msc_remote',
-        '  point-code 0.23.1',
-        '  routing-indicator PC',
-        'msc 0',
-        ' asp-protocol ipa',
-        ' msc-addr msc_remote',
-        ' bsc-addr bsc_local',
-        '',
-      ].join('\n'),
-    );
-    proc = spawn('osmo-bsc', ['-c', path.join(dir, 'osmo-bsc.cfg')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout!.on('data', (d) => (log += d));
-    proc.stderr!.on('data', (d) => (log += d));
+    bsc = await startOsmoBsc(mscPort);
+    host = bsc.host;
+    proc = bsc.proc;
     const sock = await Promise.race([
       accepted,
       sleep(10_000).then(() => {
-        throw new Error(`osmo-bsc did not connect to the MSC port within 10 s\n${log}`);
+        throw new Error(`osmo-bsc did not connect to the MSC port within 10 s\n${bsc!.log()}`);
       }),
     ]);
     msc = new Msc(sock);
@@ -310,16 +225,7 @@ describe('live osmo-bsc, SCCPlite A interface', () => {
   afterAll(async () => {
     msc?.sock.destroy();
     if (server) await new Promise((r) => server!.close(r));
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((r) => proc!.once('exit', () => r()));
-      proc.kill('SIGTERM');
-      const t = await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]);
-      if (!t) {
-        proc.kill('SIGKILL');
-        await Promise.race([exited, sleep(2000)]);
-      }
-    }
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await bsc?.stop();
   });
 
   it('osmo-bsc is installed (required: this test fails rather than skips without it) and connected to our MSC port', () => {
@@ -382,9 +288,9 @@ describe('live osmo-bsc, SCCPlite A interface', () => {
     const pendingBefore = msc!.pending;
     msc!.send({ proto: 'SCCP', payload: toHex(udt) });
 
-    await waitFor(() => /BSSMAP assocation is up/.test(log), 5000, 'osmo-bsc to log the BSSMAP association up');
-    expect(log).toMatch(/RESET ACK from MSC: RI=SSN_PC,PC=0\.23\.1,SSN=BSSAP/);
-    expect(log).toMatch(/bssmap_reset\(msc-0\).*link up/);
+    await waitFor(() => /BSSMAP assocation is up/.test(bsc!.log()), 5000, 'osmo-bsc to log the BSSMAP association up');
+    expect(bsc!.log()).toMatch(/RESET ACK from MSC: RI=SSN_PC,PC=0\.23\.1,SSN=BSSAP/);
+    expect(bsc!.log()).toMatch(/bssmap_reset\(msc-0\).*link up/);
     expect(await ctrlGet('msc.0.connection_status')).toBe('GET_REPLY 7 msc.0.connection_status connected');
 
     // Before the ACK osmo-bsc repeats RESET every 5 s; after it, 6.5 s pass without one.
@@ -393,7 +299,7 @@ describe('live osmo-bsc, SCCPlite A interface', () => {
     const later: string[] = [];
     while (msc!.pending) later.push(JSON.stringify(await msc!.next(100, 'queued frame')));
     expect(later).toEqual([]);
-    expect((log.match(/Sending RESET to MSC/g) ?? []).length).toBeGreaterThanOrEqual(1);
+    expect((bsc!.log().match(/Sending RESET to MSC/g) ?? []).length).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
   it('every frame of both directions re-encodes byte for byte (IPA, SCCP, BSSAP)', () => {

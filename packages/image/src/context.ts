@@ -43,4 +43,10 @@ export interface Context {
   readonly image: ImageFacts;
   /** This package's resources, described and with their live state. */
   resources(): ResourceInfo[];
+  /**
+   * The face (what start() returned) of a package this one requires: how an
+   * MSC reaches its embedded HLR. Throws for a package not in `requires` or
+   * not started yet.
+   */
+  use<T = unknown>(pkg: string): T;
 }

@@ -144,6 +144,12 @@ export class Runtime implements ResourceHost {
         udp: (o) => add(new UdpSocket(rt, owner, o)),
       },
       resources: () => rt.inspect().filter((r) => r.owner === owner),
+      use: <T>(name: string): T => {
+        if (!(pkg.requires ?? []).includes(name))
+          throw new ServiceError('not-required', `package '${owner}' uses '${name}' but does not list it in requires`);
+        if (!rt.instances.has(name)) throw new ServiceError('not-started', `package '${name}' has not started (or returned nothing from start)`);
+        return rt.instances.get(name) as T;
+      },
     };
     this.contexts.set(owner, ctx);
     return ctx;

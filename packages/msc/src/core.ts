@@ -1,0 +1,273 @@
+import type { FsmLog, TimerHost, TimerTable } from '@snaptel/fsm';
+import type { BssmapMessage } from '@snaptel/bssap';
+import type { DtapMessage } from '@snaptel/gsm48';
+import type { VlrStore } from '@snaptel/vlr';
+import { MM_FSM, mmEventFor, type MmConfig, type MmConn, type MmData, type MmDeps, type MmFsm, type MmHlr, type MmPurpose } from './mm';
+import { Call, CC_CAUSE, CC_FSM, ccEventFor, type CallHost, type CallMediaLike, type CcFsm, type CcLegData } from './cc';
+
+/** A RAN connection as the core sees it (RanConn from the A interface satisfies it; tests use fakes). */
+export interface CoreConn extends MmConn {
+  readonly id: number;
+}
+
+/** Per-connection state the core keeps in `conn.data`. */
+interface ConnState {
+  mm: MmFsm;
+  lac: number;
+  /** CC transactions on this connection, by `${origin}:${ti}` (origin 'ms' for MS-allocated TIs). */
+  cc: Map<string, CcFsm>;
+  /** The transaction whose BSSMAP ASSIGNMENT is outstanding. */
+  assigning?: CcFsm;
+}
+
+export interface CoreDeps {
+  host: TimerHost;
+  timers: TimerTable;
+  log: FsmLog;
+  hlr: MmHlr;
+  vlr: VlrStore;
+  mm: MmConfig;
+  random(n: number): Uint8Array;
+  /** BSSMAP PAGING towards the BSC(s) of a LAC; returns how many links it went to. */
+  page?(lac: number, imsi: string, tmsi?: number): number;
+  /** Media for a call (MGCP), when a media gateway is configured. */
+  media?(callId: string): CallMediaLike | undefined;
+}
+
+const PURPOSE: Record<string, MmPurpose | undefined> = {
+  'Location Updating Request': 'lu',
+  'CM Service Request': 'cm-service',
+  'Paging Response': 'paging-response',
+  'IMSI Detach Indication': 'detach',
+};
+
+/**
+ * The MSC's core: what comes from the RAN goes to the connection's MM
+ * machine (and, once accepted, to call control). The A interface feeds it;
+ * scenario tests feed it directly with a virtual clock.
+ */
+export class MscCore {
+  readonly counters: Record<string, number> = {};
+  private readonly mmDeps: MmDeps;
+  readonly conns = new Set<CoreConn>();
+  /** MT legs waiting for their paging response, by IMSI. */
+  private readonly paging = new Map<string, CcFsm>();
+  readonly calls = new Set<Call>();
+  private callSeq = 0;
+  private readonly callHost: CallHost;
+
+  constructor(readonly deps: CoreDeps) {
+    this.mmDeps = { ...deps, cfg: deps.mm, counters: this.counters };
+    this.callHost = {
+      media: (id) => deps.media?.(id),
+      page: (leg) => this.pageLeg(leg),
+      legDone: (leg) => this.legDone(leg),
+      log: (fields, msg) => deps.log.info(fields, msg),
+      counters: this.counters,
+    };
+  }
+
+  private state(conn: CoreConn): ConnState | undefined {
+    return conn.data as ConnState | undefined;
+  }
+
+  onCompleteL3(conn: CoreConn, l3: DtapMessage, complete: BssmapMessage): void {
+    const purpose = PURPOSE[l3.type];
+    const cell = complete.ies.cellIdentifier as { lac?: number } | undefined;
+    const lac = (l3.ies.lai as { lac?: number } | undefined)?.lac ?? cell?.lac ?? 0;
+    if (!purpose) {
+      this.deps.log.warn?.({ conn: conn.name, type: l3.type }, `${conn.name}: COMPLETE LAYER 3 with ${l3.type}: not served; cleared`);
+      conn.clear(0x09);
+      return;
+    }
+    this.conns.add(conn);
+    const mi = l3.ies.mobileIdentity as { type: string; digits?: string; tmsi?: number } | undefined;
+    const id = mi?.type === 'imsi' ? `IMSI-${mi.digits}` : mi?.type === 'tmsi' ? `TMSI-0x${(mi.tmsi ?? 0).toString(16).padStart(8, '0').toUpperCase()}` : `conn-${conn.id}`;
+    const data: MmData = {
+      conn,
+      core: this.mmDeps,
+      purpose,
+      l3,
+      lac,
+      onEnd: () => undefined,
+      onAccepted: (fi) => this.accepted(conn, fi),
+    };
+    const mm = MM_FSM.create({ id, host: this.deps.host, timers: this.deps.timers, log: this.deps.log, data });
+    conn.data = { mm, lac, cc: new Map() } satisfies ConnState;
+    this.counters[`${purpose}-requests`] = (this.counters[`${purpose}-requests`] ?? 0) + 1;
+    this.deps.log.info({ fsm: 'MM', id: mm.id, purpose, lac }, `${mm.name}{${mm.state}}: ${l3.type} (${purpose}) in LAC ${lac}`);
+    mm.dispatch('START');
+  }
+
+  onDtap(conn: CoreConn, dtap: DtapMessage): void {
+    const st = this.state(conn);
+    if (!st || st.mm.terminated) return;
+    if (dtap.pd === 'cc') return this.onCc(conn, st, dtap);
+    const ev = mmEventFor(dtap);
+    if (ev && st.mm.fsm.def.states[st.mm.state].in?.includes(ev)) return st.mm.dispatch(ev, dtap);
+    this.deps.log.warn?.({ fsm: 'MM', id: st.mm.id, type: dtap.type, state: st.mm.state }, `${st.mm.name}{${st.mm.state}}: ${dtap.type} not expected here; ignored`);
+  }
+
+  onBssmap(conn: CoreConn, msg: BssmapMessage): void {
+    const st = this.state(conn);
+    if (!st || st.mm.terminated) return;
+    if (msg.type === 'CIPHER MODE COMPLETE' && st.mm.state === 'WAIT_CIPH') return st.mm.dispatch('CIPH_COMPL', msg);
+    if (msg.type === 'CIPHER MODE REJECT' && st.mm.state === 'WAIT_CIPH') return st.mm.dispatch('CIPH_REJ', msg);
+    if (msg.type === 'ASSIGNMENT COMPLETE' || msg.type === 'ASSIGNMENT FAILURE') {
+      const leg = st.assigning;
+      st.assigning = undefined;
+      if (!leg || leg.terminated) return;
+      if (msg.type === 'ASSIGNMENT COMPLETE') leg.dispatch('ASSIGNED', msg.ies.aoipTransportLayerAddress);
+      else leg.dispatch('ASSIGN_FAIL', msg.ies.cause);
+      return;
+    }
+    if (msg.type === 'CLEAR REQUEST') {
+      this.deps.log.info({ fsm: 'MM', id: st.mm.id, cause: msg.ies.cause }, `${st.mm.name}{${st.mm.state}}: CLEAR REQUEST from the BSC`);
+      conn.clear(0x09);
+      return;
+    }
+    this.deps.log.warn?.({ fsm: 'MM', id: st.mm.id, type: msg.type }, `${st.mm.name}{${st.mm.state}}: BSSMAP ${msg.type} not handled; ignored`);
+  }
+
+  onReleased(conn: CoreConn, why: string): void {
+    const st = this.state(conn);
+    this.conns.delete(conn);
+    if (!st) return;
+    this.deps.log.info({ fsm: 'MM', id: st.mm.id, why }, `${st.mm.name}{${st.mm.state}}: connection released (${why})`);
+    for (const leg of [...st.cc.values()]) if (!leg.terminated) leg.dispatch('CONN_GONE');
+    if (!st.mm.terminated) st.mm.terminate('regular');
+  }
+
+  // ---- call control ----
+
+  /** The connection passed MM for a service: an MT leg waiting for this subscriber gets it. */
+  private accepted(conn: CoreConn, mm: MmFsm): void {
+    const d = mm.data as MmData;
+    if (d.purpose !== 'paging-response' || !d.imsi) return;
+    const leg = this.paging.get(d.imsi);
+    if (!leg || leg.terminated) {
+      this.deps.log.info({ fsm: 'MM', id: mm.id }, `${mm.name}{${mm.state}}: paging response for no pending call; released`);
+      mm.dispatch('RELEASE');
+      return;
+    }
+    this.paging.delete(d.imsi);
+    const st = this.state(conn)!;
+    // The network allocates the TI of an MT transaction: the lowest free one.
+    let ti = 0;
+    while (st.cc.has(`net:${ti}`) && ti < 6) ti++;
+    const x = leg.data as CcLegData;
+    x.ti = ti;
+    x.tiFlagOut = 0;
+    st.cc.set(`net:${ti}`, leg);
+    st.assigning = leg;
+    leg.dispatch('MM_READY', conn);
+  }
+
+  private onCc(conn: CoreConn, st: ConnState, dtap: DtapMessage): void {
+    const ev = ccEventFor(dtap);
+    const key = `${dtap.tiFlag ? 'net' : 'ms'}:${dtap.ti ?? 0}`;
+    let leg = st.cc.get(key);
+    if (!leg && ev === 'SETUP' && st.mm.state === 'ACCEPTED') leg = this.moSetup(conn, st, dtap, key);
+    if (!leg || leg.terminated || !ev) {
+      this.deps.log.warn?.({ fsm: 'CC', conn: conn.name, type: dtap.type, key }, `${conn.name}: CC ${dtap.type} for no transaction (${key}); ignored`);
+      return;
+    }
+    const def = leg.fsm.def;
+    if (!(def.states[leg.state].in ?? []).includes(ev) && !(def.allStateEvents ?? []).includes(ev)) {
+      this.deps.log.warn?.({ fsm: 'CC', id: leg.id, type: dtap.type, state: leg.state }, `${leg.name}{${leg.state}}: ${dtap.type} not expected here; ignored`);
+      return;
+    }
+    leg.dispatch(ev, dtap);
+  }
+
+  /** MO SETUP: the A leg; the callee found by MSISDN; the B leg waits for paging. */
+  private moSetup(conn: CoreConn, st: ConnState, setup: DtapMessage, key: string): CcFsm {
+    const mmd = st.mm.data as MmData;
+    const imsi = mmd.imsi!;
+    const sub = this.deps.hlr.get(imsi);
+    const call = new Call(this.callHost, ++this.callSeq);
+    this.calls.add(call);
+    const a = CC_FSM.create({
+      id: `${st.mm.id}-TI${setup.ti ?? 0}`,
+      host: this.deps.host,
+      timers: this.deps.timers,
+      log: this.deps.log,
+      data: { call, leg: 'A', conn, ti: setup.ti ?? 0, tiFlagOut: 1, imsi, ...(sub?.msisdn ? { msisdn: sub.msisdn } : {}) } satisfies CcLegData,
+    });
+    call.a = a;
+    st.cc.set(key, a);
+    st.assigning = a;
+    const called = (setup.ies.calledPartyBcdNumber as { digits?: string } | undefined)?.digits ?? '';
+    const callee = called ? this.hlrByMsisdn(called) : undefined;
+    const slot = callee ? this.deps.vlr.slotOf(callee.imsi) : -1;
+    const rec = slot >= 0 ? this.deps.vlr.recordAt(slot) : undefined;
+    // SETUP first (CALL PROCEEDING, media), then the callee.
+    queueMicrotask(() => {
+      if (a.terminated) return;
+      if (!callee) {
+        this.deps.log.info({ call: call.id, called }, `${call.id}: ${called || '(no number)'} is no subscriber; cleared (cause 1)`);
+        return a.dispatch('PEER_RELEASE', CC_CAUSE.UNASSIGNED_NUMBER);
+      }
+      if (!rec || rec.state !== 'attached') {
+        this.deps.log.info({ call: call.id, called }, `${call.id}: ${called} is not attached; cleared (cause 20)`);
+        return a.dispatch('PEER_RELEASE', CC_CAUSE.SUBSCRIBER_ABSENT);
+      }
+      const b = CC_FSM.create({
+        id: `IMSI-${callee.imsi}-MT${call.ref}`,
+        host: this.deps.host,
+        timers: this.deps.timers,
+        log: this.deps.log,
+        data: { call, leg: 'B', imsi: callee.imsi, ...(callee.msisdn ? { msisdn: callee.msisdn } : {}) } satisfies CcLegData,
+      });
+      call.b = b;
+      b.stateChg('N0_1');
+      this.pageLeg(b);
+    });
+    this.counters['setups'] = (this.counters['setups'] ?? 0) + 1;
+    // The media must exist before the A leg's assignment: create it now, the B leg joins it.
+    call.media = called ? this.callHost.media(call.id) : undefined;
+    return a;
+  }
+
+  private hlrByMsisdn(msisdn: string): { imsi: string; msisdn?: string } | undefined {
+    const h = this.deps.hlr as MmHlr & { byMsisdn?(m: string): { imsi: string; msisdn?: string } | undefined };
+    return h.byMsisdn?.(msisdn);
+  }
+
+  private pageLeg(leg: CcFsm): void {
+    const x = leg.data as CcLegData;
+    const slot = this.deps.vlr.slotOf(x.imsi);
+    if (slot < 0) return leg.dispatch('PAGING_FAIL');
+    const rec = this.deps.vlr.recordAt(slot);
+    this.paging.set(x.imsi, leg);
+    const n = this.deps.page?.(rec.lac, x.imsi, rec.tmsi === 0xffffffff ? undefined : rec.tmsi) ?? 0;
+    this.deps.log.info({ fsm: 'CC', id: leg.id, lac: rec.lac, links: n }, `${leg.name}{${leg.state}}: paging IMSI-${x.imsi} in LAC ${rec.lac} (${n} BSC link${n === 1 ? '' : 's'})`);
+    this.counters.paged = (this.counters.paged ?? 0) + 1;
+  }
+
+  /** A leg is done: its transaction leaves the connection; an idle connection is released. */
+  private legDone(leg: CcFsm): void {
+    const x = leg.data as CcLegData;
+    if (this.paging.get(x.imsi) === leg) this.paging.delete(x.imsi);
+    for (const conn of this.conns) {
+      const st = this.state(conn);
+      if (!st) continue;
+      for (const [k, v] of st.cc) if (v === leg) st.cc.delete(k);
+      if (st.assigning === leg) st.assigning = undefined;
+      if (x.conn === conn && st.cc.size === 0 && !st.mm.terminated && st.mm.state === 'ACCEPTED') st.mm.dispatch('RELEASE');
+    }
+    if (x.call.a.terminated && (!x.call.b || x.call.b.terminated)) this.calls.delete(x.call);
+  }
+
+  /** The periodic-LU purge: subscribers whose T3212 ran out leave the VLR. */
+  purgeExpired(limit = 10_000): string[] {
+    const gone = this.deps.vlr.expired(this.deps.host.now(), limit);
+    for (const imsi of gone) {
+      const slot = this.deps.vlr.slotOf(imsi);
+      if (slot >= 0) this.deps.vlr.remove(slot);
+      this.deps.log.info({ imsi }, `VLR: IMSI-${imsi} purged (no location update within T3212)`);
+    }
+    this.counters.purged = (this.counters.purged ?? 0) + gone.length;
+    return gone;
+  }
+}

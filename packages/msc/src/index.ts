@@ -1,0 +1,151 @@
+import * as crypto from 'node:crypto';
+import { clock, definePackage, type Context } from '@snaptel/image';
+import { TimerTable, type FsmLog, type TimerHost } from '@snaptel/fsm';
+import { VlrStore, type VlrState } from '@snaptel/vlr';
+import { CallAgent, CallMedia } from '@snaptel/mgcp';
+import { AInterface, A_DEFAULTS, type AConfig, type BscConfig } from './a-interface';
+import { MscCore } from './core';
+import { MM_DEFAULTS, type MmConfig, type MmHlr } from './mm';
+import { MSC_TIMERS } from './timers';
+
+export { AInterface, BscLink, RanConn, A_DEFAULTS, type AConfig, type BscConfig, type RanHandler, type LinkState, type ConnState } from './a-interface';
+export { MscCore, type CoreConn, type CoreDeps } from './core';
+export { MM_FSM, MM_DEFAULTS, MM_CAUSE, CLEAR_CAUSE, type MmConfig, type MmHlr } from './mm';
+export { MSC_TIMERS } from './timers';
+
+/** The recipe's `packages.msc`. */
+export interface MscConfig {
+  /** The A interface listener and the BSCs allowed to connect. */
+  a?: Partial<Omit<AConfig, 'bscs'>> & { bscs?: BscConfig[] };
+  network?: { mcc?: string; mnc?: string };
+  authenticate?: boolean;
+  cipher?: boolean;
+  reallocateTmsi?: boolean;
+  /** LU REJECT cause for an IMSI the HLR does not know. */
+  unknownImsiCause?: number;
+  /** Timer values by name: numbers in the timer's unit, or strings with a unit ('30s', '500ms', '2min'). */
+  timers?: Record<string, number | string>;
+  /** How often the VLR is scanned for subscribers whose T3212 ran out. */
+  purgeEveryMs?: number;
+  /** The media gateway (osmo-mgw): calls get two MGCP connections on one rtpbridge endpoint. Without it, calls have no media. */
+  mgw?: { host?: string; port?: number; domain?: string; localHost?: string; localPort?: number };
+}
+
+export class MscConfigError extends Error {
+  readonly code = 'bad-config';
+}
+
+const KEYS = new Set(['a', 'network', 'authenticate', 'cipher', 'reallocateTmsi', 'unknownImsiCause', 'timers', 'purgeEveryMs', 'mgw']);
+
+function check(c: MscConfig): void {
+  for (const k of Object.keys(c)) if (!KEYS.has(k)) throw new MscConfigError(`msc config: unknown key '${k}' (known: ${[...KEYS].join(', ')})`);
+  const bscs = c.a?.bscs ?? [];
+  if (!Array.isArray(bscs)) throw new MscConfigError('msc config: a.bscs is a list of { name, host, lac }');
+  bscs.forEach((b, i) => {
+    if (typeof b?.name !== 'string' || typeof b.host !== 'string' || !Number.isInteger(b.lac) || b.lac < 1 || b.lac > 0xfffe)
+      throw new MscConfigError(`msc config: a.bscs[${i}] needs name, host and lac (1..65534)`);
+  });
+  const mcc = c.network?.mcc ?? MM_DEFAULTS.mcc;
+  const mnc = c.network?.mnc ?? MM_DEFAULTS.mnc;
+  if (!/^\d{3}$/.test(mcc) || !/^\d{2,3}$/.test(mnc)) throw new MscConfigError(`msc config: network mcc '${mcc}' / mnc '${mnc}' must be 3 and 2-3 digits`);
+}
+
+/** What `snaptel remote eval` sees as `msc`. */
+export interface MscApi {
+  status(): Record<string, unknown>;
+  /** The timer table: names, values, defaults, what each is for. */
+  timers(): ReturnType<TimerTable['list']>;
+  setTimer(name: string, value: number | string): void;
+  readonly vlr: VlrStore;
+  readonly core: MscCore;
+  readonly a: AInterface;
+}
+
+interface Instance {
+  core: MscCore;
+  vlr: VlrStore;
+  agent?: CallAgent;
+}
+const instances = new WeakMap<Context, Instance>();
+
+export default definePackage<MscConfig, MscApi>({
+  name: 'msc',
+  version: '0.1.0',
+  requires: ['hlr'],
+
+  start(ctx, config) {
+    const c = config ?? {};
+    check(c);
+    const timers = new TimerTable(MSC_TIMERS);
+    if (c.timers) timers.configure(c.timers);
+    const vlr = new VlrStore();
+    const host: TimerHost = { now: () => clock.now(), at: (name, deadline, fn) => ctx.timers.at(name, deadline, fn) };
+    const mm: MmConfig = {
+      ...MM_DEFAULTS,
+      ...(c.network?.mcc ? { mcc: c.network.mcc } : {}),
+      ...(c.network?.mnc ? { mnc: c.network.mnc } : {}),
+      ...(c.authenticate !== undefined ? { authenticate: c.authenticate } : {}),
+      ...(c.cipher !== undefined ? { cipher: c.cipher } : {}),
+      ...(c.reallocateTmsi !== undefined ? { reallocateTmsi: c.reallocateTmsi } : {}),
+      ...(c.unknownImsiCause !== undefined ? { unknownImsiCause: c.unknownImsiCause } : {}),
+    };
+    let agent: CallAgent | undefined;
+    if (c.mgw) {
+      const mgwHost = c.mgw.host ?? '127.0.0.1';
+      const mgwPort = c.mgw.port ?? 2427;
+      const sock = ctx.net.udp({ name: 'mgcp', host: c.mgw.localHost ?? '127.0.0.1', port: c.mgw.localPort ?? 0, onMessage: (b) => agent!.receive(b) });
+      agent = new CallAgent({
+        transport: { send: (b) => void sock.send(b, mgwPort, mgwHost) },
+        timers: host,
+        log: ctx.log,
+        ...(c.mgw.domain ? { domain: c.mgw.domain } : {}),
+      });
+    }
+    let a: AInterface | undefined;
+    const core = new MscCore({
+      host,
+      timers,
+      log: ctx.log as unknown as FsmLog,
+      hlr: ctx.use<MmHlr>('hlr'),
+      vlr,
+      mm,
+      random: (n) => crypto.randomBytes(n),
+      page: (lac, imsi, tmsi) => a?.page(lac, imsi, tmsi) ?? 0,
+      ...(agent ? { media: (id: string) => new CallMedia(agent!, id) } : {}),
+    });
+    const aCfg: AConfig = { ...A_DEFAULTS, ...c.a, bscs: c.a?.bscs ?? [] };
+    a = new AInterface(ctx, aCfg, core);
+    ctx.timers.every('vlr-purge', c.purgeEveryMs ?? 60_000, () => core.purgeExpired());
+    instances.set(ctx, { core, vlr, ...(agent ? { agent } : {}) });
+    ctx.log.info({ a: `${aCfg.host}:${aCfg.port}`, bscs: aCfg.bscs.map((b) => `${b.name}@${b.host} LAC ${b.lac}`), mcc: mm.mcc, mnc: mm.mnc }, 'msc started');
+    const aa = a;
+    return {
+      status: () => ({ links: aa.status(), registered: vlr.size, connections: core.conns.size, calls: core.calls.size, counters: { ...core.counters } }),
+      timers: () => timers.list(),
+      setTimer: (name, value) => timers.configure({ [name]: value }),
+      vlr,
+      core,
+      a: aa,
+    };
+  },
+
+  returnedFromSnapshot(ctx) {
+    // A new process: transaction ids start afresh, and whatever an earlier life left on the MGW goes.
+    const agent = instances.get(ctx)?.agent;
+    if (!agent) return;
+    agent.resetTransactionIds();
+    agent.resetEndpoints().catch((err: Error) => ctx.log.warn({ err: err.message }, 'could not reset the MGW endpoints (is osmo-mgw up?)'));
+  },
+
+  exportState(ctx) {
+    const i = instances.get(ctx);
+    return { vlr: i?.vlr.exportState() };
+  },
+
+  importState(ctx, state) {
+    const i = instances.get(ctx);
+    const s = state as { vlr?: VlrState };
+    if (i && s.vlr) i.vlr.importState(s.vlr);
+    ctx.log.info({ registered: i?.vlr.size ?? 0 }, 'msc state imported');
+  },
+});

@@ -1,0 +1,355 @@
+import { Fsm, type FsmInstance, type FsmLog, type TimerHost, type TimerTable } from '@snaptel/fsm';
+import { authVector, type Algo } from '@snaptel/auth';
+import type { Dtap, DtapMessage, MobileIdentity } from '@snaptel/gsm48';
+import type { BssmapMessage } from '@snaptel/bssap';
+import type { VlrStore } from '@snaptel/vlr';
+
+/**
+ * Mobility management, network side (TS 24.008 §4): one MM machine per RAN
+ * connection. It identifies the subscriber (IDENTITY REQUEST when a TMSI is
+ * unknown), authenticates (AUTHENTICATION REQUEST/RESPONSE against the HLR's
+ * keys), starts ciphering (BSSMAP CIPHER MODE COMMAND), and then either
+ * completes a location update (LU ACCEPT with a new TMSI, TMSI REALLOCATION
+ * COMPLETE) or accepts a CM service request / paging response, after which
+ * the connection carries the CC transactions. Every failure ends in a reject
+ * with its cause and a clear of the connection.
+ */
+
+/** What MM needs from a RAN connection (RanConn satisfies it). */
+export interface MmConn {
+  readonly name: string;
+  data: unknown;
+  sendDtap(dtap: Dtap): void;
+  sendBssmap(type: BssmapMessage['type'], ies?: BssmapMessage['ies']): void;
+  clear(cause: number): void;
+}
+
+/** What MM needs from the HLR (the embedded @snaptel/hlr face satisfies it). */
+export interface MmHlr {
+  get(imsi: string): { imsi: string; msisdn?: string; ki?: string; opc?: string; algo: Algo; sqn: number; cs: boolean } | undefined;
+  nextSqn(imsi: string): number;
+}
+
+export interface MmConfig {
+  mcc: string;
+  mnc: string;
+  /** Authenticate subscribers whose algorithm is not 'none' (default true). */
+  authenticate: boolean;
+  /** Start A5/1 ciphering after authentication (default true). */
+  cipher: boolean;
+  /** Give a new TMSI at every LU (default true). */
+  reallocateTmsi: boolean;
+  /** LU REJECT cause for an IMSI the HLR does not know (default 2, IMSI unknown in HLR). */
+  unknownImsiCause: number;
+}
+
+export const MM_DEFAULTS: MmConfig = { mcc: '001', mnc: '01', authenticate: true, cipher: true, reallocateTmsi: true, unknownImsiCause: 2 };
+
+/** TS 24.008 §10.5.3.6 reject causes used here. */
+export const MM_CAUSE = {
+  IMSI_UNKNOWN_IN_HLR: 2,
+  ILLEGAL_MS: 3,
+  IMSI_UNKNOWN_IN_VLR: 4,
+  NETWORK_FAILURE: 17,
+  PROTOCOL_ERROR: 111,
+} as const;
+
+/** TS 48.008 §3.2.2.5 causes for CLEAR COMMAND. */
+export const CLEAR_CAUSE = { CALL_CONTROL: 0x09, RADIO_INTERFACE_FAILURE: 0x01, EQUIPMENT_FAILURE: 0x20 } as const;
+
+export type MmPurpose = 'lu' | 'cm-service' | 'paging-response' | 'detach';
+
+type S = 'NEW' | 'WAIT_IMSI' | 'WAIT_AUTH' | 'WAIT_CIPH' | 'WAIT_TMSI_ACK' | 'ACCEPTED' | 'RELEASING';
+type E =
+  | 'START'
+  | 'IDENTITY_RESP'
+  | 'AUTH_RESP'
+  | 'AUTH_FAIL'
+  | 'CIPH_COMPL'
+  | 'CIPH_REJ'
+  | 'TMSI_REALLOC_COMPL'
+  | 'CM_SERVICE_REQ'
+  | 'RELEASE'
+  | 'CONN_GONE';
+
+export interface MmData {
+  conn: MmConn;
+  core: MmDeps;
+  purpose: MmPurpose;
+  l3: DtapMessage;
+  imsi?: string;
+  tmsi?: number;
+  lac: number;
+  /** VLR slot once registered. */
+  slot?: number;
+  expectSres?: string;
+  kc?: Uint8Array;
+  newTmsi?: number;
+  /** Called when the connection is accepted for a service (CM service, paging response). */
+  onAccepted?: (fi: MmFsm) => void;
+  /** Called when MM ends, however it ends. */
+  onEnd?: (fi: MmFsm, cause: string) => void;
+}
+
+export type MmFsm = FsmInstance<S, E>;
+
+export interface MmDeps {
+  host: TimerHost;
+  timers: TimerTable;
+  log: FsmLog;
+  hlr: MmHlr;
+  vlr: VlrStore;
+  cfg: MmConfig;
+  /** 16 random bytes for RAND. */
+  random(n: number): Uint8Array;
+  /** Counters for status and benchmarks. */
+  counters: Record<string, number>;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const count = (d: MmData, k: string) => void (d.core.counters[k] = (d.core.counters[k] ?? 0) + 1);
+
+function data(fi: MmFsm): MmData {
+  return fi.data as MmData;
+}
+
+function mmMsg(type: string, ies: Record<string, unknown> = {}): DtapMessage {
+  return { pd: 'mm', type, direction: 'mt', ies } as DtapMessage;
+}
+
+/** Ends MM with a LOCATION UPDATING REJECT (or CM SERVICE REJECT) and a clear. */
+function reject(fi: MmFsm, cause: number, why: string): void {
+  const d = data(fi);
+  count(d, `${d.purpose}-rejected`);
+  fi.log?.info({ fsm: 'MM', id: fi.id, cause, why }, `${fi.name}{${fi.state}}: reject (cause ${cause}): ${why}`);
+  if (d.purpose === 'lu') d.conn.sendDtap(mmMsg('Location Updating Reject', { rejectCause: cause }));
+  else if (d.purpose === 'cm-service') d.conn.sendDtap(mmMsg('CM Service Reject', { rejectCause: cause }));
+  release(fi, `rejected: ${why}`);
+}
+
+function release(fi: MmFsm, why: string): void {
+  const d = data(fi);
+  if (fi.state === 'RELEASING') return;
+  d.conn.clear(CLEAR_CAUSE.CALL_CONTROL);
+  fi.stateChg('RELEASING');
+  d.onEnd?.(fi, why);
+}
+
+/** After identification: the subscriber must exist in the HLR; then authentication. */
+function identified(fi: MmFsm): void {
+  const d = data(fi);
+  const sub = d.core.hlr.get(d.imsi!);
+  if (fi.id !== `IMSI-${d.imsi}`) fi.updateId(`IMSI-${d.imsi}`);
+  if (!sub || !sub.cs) return reject(fi, d.core.cfg.unknownImsiCause, sub ? 'CS service not allowed for this subscriber' : 'IMSI unknown in HLR');
+  if (d.purpose !== 'lu' && d.core.vlr.slotOf(d.imsi!) < 0) return reject(fi, MM_CAUSE.IMSI_UNKNOWN_IN_VLR, 'not registered in this VLR');
+  if (!d.core.cfg.authenticate || sub.algo === 'none') return authenticated(fi);
+  const rand = d.core.random(16);
+  const opts: { algo: Algo; ki?: Uint8Array; opc?: Uint8Array; sqn?: number } = { algo: sub.algo };
+  if (sub.ki) opts.ki = Buffer.from(sub.ki, 'hex');
+  if (sub.opc) opts.opc = Buffer.from(sub.opc, 'hex');
+  if (sub.algo === 'milenage') opts.sqn = d.core.hlr.nextSqn(d.imsi!);
+  const v = authVector(opts, rand);
+  // UMTS authentication (AUTN sent): the MS answers with RES, its first 4 octets in the SRES
+  // field and the rest in the extended RES (TS 24.008 §9.2.3); GSM: SRES.
+  d.expectSres = 'xres' in v ? hex(v.xres) : hex(v.sres);
+  d.kc = v.kc;
+  const ies: Record<string, unknown> = { cksn: 0, spareHalfOctet: 0, rand: hex(rand) };
+  if ('autn' in v) ies.autn = hex(v.autn);
+  d.conn.sendDtap(mmMsg('Authentication Request', ies));
+  fi.stateChg('WAIT_AUTH', { timer: 'T3260' });
+}
+
+function authenticated(fi: MmFsm): void {
+  const d = data(fi);
+  if (d.core.cfg.cipher && d.kc) {
+    d.conn.sendBssmap('CIPHER MODE COMMAND', { encryptionInformation: { permitted: [1], key: hex(d.kc) } });
+    fi.stateChg('WAIT_CIPH', { timer: 'X1' });
+    return;
+  }
+  ciphered(fi);
+}
+
+function ciphered(fi: MmFsm): void {
+  const d = data(fi);
+  const now = d.core.host.now();
+  const vlr = d.core.vlr;
+  if (d.purpose === 'lu') {
+    const sub = d.core.hlr.get(d.imsi!)!;
+    const slot = vlr.register(d.imsi!, {
+      ...(sub.msisdn ? { msisdn: sub.msisdn } : {}),
+      lac: d.lac,
+      state: 'attached',
+      lastSeen: now,
+      luExpiry: now + d.core.timers.ms('T3212'),
+      ...(d.kc ? { kc: d.kc, cksn: 0 } : {}),
+    });
+    d.slot = slot;
+    const lai = { mcc: d.core.cfg.mcc, mnc: d.core.cfg.mnc, lac: d.lac };
+    if (d.core.cfg.reallocateTmsi) {
+      d.newTmsi = vlr.allocateTmsi(slot);
+      d.conn.sendDtap(mmMsg('Location Updating Accept', { lai, mobileIdentity: { type: 'tmsi', tmsi: d.newTmsi } }));
+      fi.stateChg('WAIT_TMSI_ACK', { timer: 'T3250' });
+      return;
+    }
+    d.conn.sendDtap(mmMsg('Location Updating Accept', { lai }));
+    luDone(fi);
+    return;
+  }
+  // CM service request or paging response: the connection now serves.
+  const slot = vlr.slotOf(d.imsi!);
+  d.slot = slot;
+  vlr.update(slot, { lastSeen: now, ...(d.kc ? { kc: d.kc, cksn: 0 } : {}) });
+  if (d.purpose === 'cm-service') d.conn.sendDtap(mmMsg('CM Service Accept'));
+  count(d, `${d.purpose}-accepted`);
+  fi.stateChg('ACCEPTED');
+  d.onAccepted?.(fi);
+}
+
+function luDone(fi: MmFsm): void {
+  const d = data(fi);
+  count(d, 'lu-accepted');
+  fi.log?.info({ fsm: 'MM', id: fi.id, tmsi: d.newTmsi }, `${fi.name}{${fi.state}}: location updating accepted`);
+  release(fi, 'location updating done');
+}
+
+const TIMEOUT_CAUSE: Record<string, string> = {
+  T3270: 'no IDENTITY RESPONSE',
+  T3260: 'no AUTHENTICATION RESPONSE',
+  X1: 'no CIPHER MODE COMPLETE',
+};
+
+export const MM_FSM = new Fsm<S, E>({
+  name: 'MM',
+  desc: 'network-side mobility management of one RAN connection (TS 24.008 §4)',
+  initial: 'NEW',
+  events: ['START', 'IDENTITY_RESP', 'AUTH_RESP', 'AUTH_FAIL', 'CIPH_COMPL', 'CIPH_REJ', 'TMSI_REALLOC_COMPL', 'CM_SERVICE_REQ', 'RELEASE', 'CONN_GONE'],
+  allStateEvents: ['CONN_GONE', 'RELEASE'],
+  allStateAction(fi, event) {
+    if (event === 'CONN_GONE') return fi.terminate('connection gone');
+    if (event === 'RELEASE') release(fi, 'released by call control');
+  },
+  onTimeout(fi, timer) {
+    const d = data(fi);
+    count(d, `timeout-${timer}`);
+    if (timer === 'T3250') {
+      // TS 24.008 §4.3.1.5: without TMSI REALLOCATION COMPLETE, both TMSIs stay usable; the LU itself succeeded.
+      fi.log?.info({ fsm: 'MM', id: fi.id }, `${fi.name}{${fi.state}}: no TMSI REALLOCATION COMPLETE; the new TMSI stays pending`);
+      luDone(fi);
+      return true;
+    }
+    if (timer === 'X2') return false;
+    if (d.purpose === 'lu' || d.purpose === 'cm-service') reject(fi, MM_CAUSE.NETWORK_FAILURE, TIMEOUT_CAUSE[timer] ?? `${timer} expired`);
+    else release(fi, `${timer} expired`);
+    return true;
+  },
+  onTerminate(fi, cause) {
+    const d = data(fi);
+    if (fi.state !== 'RELEASING') d.onEnd?.(fi, String(cause));
+  },
+  states: {
+    NEW: {
+      in: ['START'],
+      out: ['WAIT_IMSI', 'WAIT_AUTH', 'WAIT_CIPH', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
+      action(fi) {
+        const d = data(fi);
+        const vlr = d.core.vlr;
+        const mi = d.l3.ies.mobileIdentity as MobileIdentity;
+        if (mi.type === 'imsi') d.imsi = mi.digits;
+        else if (mi.type === 'tmsi') {
+          d.tmsi = mi.tmsi;
+          const slot = vlr.slotOfTmsi(mi.tmsi);
+          if (slot >= 0) d.imsi = vlr.imsiAt(slot);
+        } else return reject(fi, MM_CAUSE.PROTOCOL_ERROR, `mobile identity of type ${mi.type}`);
+        if (d.purpose === 'detach') {
+          const slot = d.imsi ? vlr.slotOf(d.imsi) : -1;
+          if (slot >= 0) vlr.detach(slot);
+          count(d, 'detach');
+          fi.log?.info({ fsm: 'MM', id: fi.id, known: slot >= 0 }, `${fi.name}{${fi.state}}: IMSI detach`);
+          return release(fi, 'IMSI detach');
+        }
+        if (d.imsi) return identified(fi);
+        if (d.purpose !== 'lu') return reject(fi, MM_CAUSE.IMSI_UNKNOWN_IN_VLR, 'TMSI unknown in this VLR');
+        d.conn.sendDtap(mmMsg('Identity Request', { identityType: 1, spareHalfOctet: 0 }));
+        fi.stateChg('WAIT_IMSI', { timer: 'T3270' });
+      },
+    },
+    WAIT_IMSI: {
+      in: ['IDENTITY_RESP'],
+      out: ['WAIT_AUTH', 'WAIT_CIPH', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
+      timer: 'T3270',
+      action(fi, _e, msg) {
+        const mi = (msg as DtapMessage).ies.mobileIdentity as MobileIdentity;
+        if (mi.type !== 'imsi') return reject(fi, MM_CAUSE.PROTOCOL_ERROR, `IDENTITY RESPONSE with ${mi.type} instead of IMSI`);
+        data(fi).imsi = mi.digits;
+        identified(fi);
+      },
+    },
+    WAIT_AUTH: {
+      in: ['AUTH_RESP', 'AUTH_FAIL'],
+      out: ['WAIT_CIPH', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
+      timer: 'T3260',
+      action(fi, e, msg) {
+        const d = data(fi);
+        const ies = e === 'AUTH_RESP' ? (msg as DtapMessage).ies : {};
+        const sres = e === 'AUTH_RESP' ? `${String(ies.sres)}${ies.extendedRes ? String(ies.extendedRes) : ''}` : '';
+        if (e === 'AUTH_FAIL' || sres.toLowerCase() !== d.expectSres) {
+          count(d, 'auth-failed');
+          fi.log?.info({ fsm: 'MM', id: fi.id }, `${fi.name}{${fi.state}}: authentication failed (${e === 'AUTH_FAIL' ? 'AUTHENTICATION FAILURE from the MS' : 'SRES mismatch'})`);
+          d.conn.sendDtap(mmMsg('Authentication Reject'));
+          return release(fi, 'authentication failed');
+        }
+        authenticated(fi);
+      },
+    },
+    WAIT_CIPH: {
+      in: ['CIPH_COMPL', 'CIPH_REJ'],
+      out: ['WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
+      timer: 'X1',
+      action(fi, e) {
+        if (e === 'CIPH_REJ') return reject(fi, MM_CAUSE.NETWORK_FAILURE, 'CIPHER MODE REJECT');
+        ciphered(fi);
+      },
+    },
+    WAIT_TMSI_ACK: {
+      in: ['TMSI_REALLOC_COMPL'],
+      out: ['RELEASING'],
+      timer: 'T3250',
+      action(fi) {
+        const d = data(fi);
+        d.core.vlr.confirmTmsi(d.slot!);
+        luDone(fi);
+      },
+    },
+    ACCEPTED: {
+      in: ['CM_SERVICE_REQ'],
+      out: ['RELEASING'],
+      action(fi) {
+        // A further CM service request on a connection already accepted: accept at once.
+        data(fi).conn.sendDtap(mmMsg('CM Service Accept'));
+      },
+    },
+    RELEASING: {
+      in: [],
+      out: [],
+      timer: 'X2',
+    },
+  },
+});
+
+/** DTAP and BSSMAP that MM consumes, as its events. */
+export function mmEventFor(dtap: DtapMessage): E | undefined {
+  switch (dtap.type) {
+    case 'Identity Response':
+      return 'IDENTITY_RESP';
+    case 'Authentication Response':
+      return 'AUTH_RESP';
+    case 'Authentication Failure':
+      return 'AUTH_FAIL';
+    case 'TMSI Reallocation Complete':
+      return 'TMSI_REALLOC_COMPL';
+    case 'CM Service Request':
+      return 'CM_SERVICE_REQ';
+    default:
+      return undefined;
+  }
+}
