@@ -2,7 +2,8 @@ import type { FsmLog, TimerHost, TimerTable } from '@snaptel/fsm';
 import type { BssmapMessage } from '@snaptel/bssap';
 import type { DtapMessage } from '@snaptel/gsm48';
 import type { VlrStore } from '@snaptel/vlr';
-import { MM_FSM, mmEventFor, type MmConfig, type MmConn, type MmData, type MmDeps, type MmFsm, type MmHlr, type MmPurpose } from './mm';
+import { MM_FSM, mmEventFor, type MmConfig, type MmConn, type MmData, type MmDeps, type MmFsm, type MmPurpose } from './mm';
+import type { HlrAccess } from './hlr-access';
 import { Call, CC_CAUSE, CC_FSM, ccEventFor, type CallHost, type CallMediaLike, type CcFsm, type CcLegData } from './cc';
 
 /** A RAN connection as the core sees it (RanConn from the A interface satisfies it; tests use fakes). */
@@ -24,10 +25,9 @@ export interface CoreDeps {
   host: TimerHost;
   timers: TimerTable;
   log: FsmLog;
-  hlr: MmHlr;
+  hlr: HlrAccess;
   vlr: VlrStore;
   mm: MmConfig;
-  random(n: number): Uint8Array;
   /** BSSMAP PAGING towards the BSC(s) of a LAC; returns how many links it went to. */
   page?(lac: number, imsi: string, tmsi?: number): number;
   /** Media for a call (MGCP), when a media gateway is configured. */
@@ -184,7 +184,7 @@ export class MscCore {
   private moSetup(conn: CoreConn, st: ConnState, setup: DtapMessage, key: string): CcFsm {
     const mmd = st.mm.data as MmData;
     const imsi = mmd.imsi!;
-    const sub = this.deps.hlr.get(imsi);
+    const msisdn = this.deps.vlr.get(imsi)?.msisdn;
     const call = new Call(this.callHost, ++this.callSeq);
     this.calls.add(call);
     const a = CC_FSM.create({
@@ -192,7 +192,7 @@ export class MscCore {
       host: this.deps.host,
       timers: this.deps.timers,
       log: this.deps.log,
-      data: { call, leg: 'A', conn, ti: setup.ti ?? 0, tiFlagOut: 1, imsi, ...(sub?.msisdn ? { msisdn: sub.msisdn } : {}) } satisfies CcLegData,
+      data: { call, leg: 'A', conn, ti: setup.ti ?? 0, tiFlagOut: 1, imsi, ...(msisdn ? { msisdn } : {}) } satisfies CcLegData,
     });
     call.a = a;
     st.cc.set(key, a);
@@ -229,9 +229,17 @@ export class MscCore {
     return a;
   }
 
+  /** The callee: by the HLR when it can tell (embedded), else among the VLR's subscribers. */
   private hlrByMsisdn(msisdn: string): { imsi: string; msisdn?: string } | undefined {
-    const h = this.deps.hlr as MmHlr & { byMsisdn?(m: string): { imsi: string; msisdn?: string } | undefined };
-    return h.byMsisdn?.(msisdn);
+    const h = this.deps.hlr.byMsisdn?.(msisdn);
+    if (h) return h;
+    let found: { imsi: string; msisdn?: string } | undefined;
+    this.deps.vlr.forEachSlot((slot) => {
+      if (found) return;
+      const r = this.deps.vlr.recordAt(slot);
+      if (r.msisdn === msisdn) found = { imsi: r.imsi, msisdn };
+    });
+    return found;
   }
 
   private pageLeg(leg: CcFsm): void {

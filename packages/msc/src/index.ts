@@ -5,12 +5,15 @@ import { VlrStore, type VlrState } from '@snaptel/vlr';
 import { CallAgent, CallMedia } from '@snaptel/mgcp';
 import { AInterface, A_DEFAULTS, type AConfig, type BscConfig } from './a-interface';
 import { MscCore } from './core';
-import { MM_DEFAULTS, type MmConfig, type MmHlr } from './mm';
+import { MM_DEFAULTS, type MmConfig } from './mm';
+import { embeddedHlr, type EmbeddedHlr } from './hlr-access';
 import { MSC_TIMERS } from './timers';
 
 export { AInterface, BscLink, RanConn, A_DEFAULTS, type AConfig, type BscConfig, type RanHandler, type LinkState, type ConnState } from './a-interface';
 export { MscCore, type CoreConn, type CoreDeps } from './core';
-export { MM_FSM, MM_DEFAULTS, MM_CAUSE, CLEAR_CAUSE, type MmConfig, type MmHlr } from './mm';
+export { MM_FSM, MM_DEFAULTS, MM_CAUSE, CLEAR_CAUSE, type MmConfig } from './mm';
+export { embeddedHlr, type HlrAccess, type AuthInfo, type LocationResult, type EmbeddedHlr } from './hlr-access';
+export { CC_FSM, CC_CAUSE, Call, type CallMediaLike } from './cc';
 export { MSC_TIMERS } from './timers';
 
 /** The recipe's `packages.msc`. */
@@ -106,10 +109,9 @@ export default definePackage<MscConfig, MscApi>({
       host,
       timers,
       log: ctx.log as unknown as FsmLog,
-      hlr: ctx.use<MmHlr>('hlr'),
+      hlr: embeddedHlr(ctx.use<EmbeddedHlr>('hlr'), (n) => crypto.randomBytes(n)),
       vlr,
       mm,
-      random: (n) => crypto.randomBytes(n),
       page: (lac, imsi, tmsi) => a?.page(lac, imsi, tmsi) ?? 0,
       ...(agent ? { media: (id: string) => new CallMedia(agent!, id) } : {}),
     });

@@ -1,5 +1,5 @@
 import { Fsm, type FsmInstance, type FsmLog, type TimerHost, type TimerTable } from '@snaptel/fsm';
-import { authVector, type Algo } from '@snaptel/auth';
+import type { AuthInfo, HlrAccess, LocationResult } from './hlr-access';
 import type { Dtap, DtapMessage, MobileIdentity } from '@snaptel/gsm48';
 import type { BssmapMessage } from '@snaptel/bssap';
 import type { VlrStore } from '@snaptel/vlr';
@@ -22,12 +22,6 @@ export interface MmConn {
   sendDtap(dtap: Dtap): void;
   sendBssmap(type: BssmapMessage['type'], ies?: BssmapMessage['ies']): void;
   clear(cause: number): void;
-}
-
-/** What MM needs from the HLR (the embedded @snaptel/hlr face satisfies it). */
-export interface MmHlr {
-  get(imsi: string): { imsi: string; msisdn?: string; ki?: string; opc?: string; algo: Algo; sqn: number; cs: boolean } | undefined;
-  nextSqn(imsi: string): number;
 }
 
 export interface MmConfig {
@@ -59,9 +53,11 @@ export const CLEAR_CAUSE = { CALL_CONTROL: 0x09, RADIO_INTERFACE_FAILURE: 0x01, 
 
 export type MmPurpose = 'lu' | 'cm-service' | 'paging-response' | 'detach';
 
-type S = 'NEW' | 'WAIT_IMSI' | 'WAIT_AUTH' | 'WAIT_CIPH' | 'WAIT_TMSI_ACK' | 'ACCEPTED' | 'RELEASING';
+type S = 'NEW' | 'WAIT_IMSI' | 'WAIT_HLR_AUTH' | 'WAIT_AUTH' | 'WAIT_CIPH' | 'WAIT_HLR_UL' | 'WAIT_TMSI_ACK' | 'ACCEPTED' | 'RELEASING';
 type E =
   | 'START'
+  | 'HLR_AUTH_INFO'
+  | 'HLR_UL_RESULT'
   | 'IDENTITY_RESP'
   | 'AUTH_RESP'
   | 'AUTH_FAIL'
@@ -84,6 +80,7 @@ export interface MmData {
   slot?: number;
   expectSres?: string;
   kc?: Uint8Array;
+  msisdn?: string;
   newTmsi?: number;
   /** Called when the connection is accepted for a service (CM service, paging response). */
   onAccepted?: (fi: MmFsm) => void;
@@ -97,11 +94,9 @@ export interface MmDeps {
   host: TimerHost;
   timers: TimerTable;
   log: FsmLog;
-  hlr: MmHlr;
+  hlr: HlrAccess;
   vlr: VlrStore;
   cfg: MmConfig;
-  /** 16 random bytes for RAND. */
-  random(n: number): Uint8Array;
   /** Counters for status and benchmarks. */
   counters: Record<string, number>;
 }
@@ -135,26 +130,41 @@ function release(fi: MmFsm, why: string): void {
   d.onEnd?.(fi, why);
 }
 
-/** After identification: the subscriber must exist in the HLR; then authentication. */
+/** After identification: the HLR is asked for a vector (at once, or MM waits in WAIT_HLR_AUTH). */
 function identified(fi: MmFsm): void {
   const d = data(fi);
-  const sub = d.core.hlr.get(d.imsi!);
   if (fi.id !== `IMSI-${d.imsi}`) fi.updateId(`IMSI-${d.imsi}`);
-  if (!sub || !sub.cs) return reject(fi, d.core.cfg.unknownImsiCause, sub ? 'CS service not allowed for this subscriber' : 'IMSI unknown in HLR');
   if (d.purpose !== 'lu' && d.core.vlr.slotOf(d.imsi!) < 0) return reject(fi, MM_CAUSE.IMSI_UNKNOWN_IN_VLR, 'not registered in this VLR');
-  if (!d.core.cfg.authenticate || sub.algo === 'none') return authenticated(fi);
-  const rand = d.core.random(16);
-  const opts: { algo: Algo; ki?: Uint8Array; opc?: Uint8Array; sqn?: number } = { algo: sub.algo };
-  if (sub.ki) opts.ki = Buffer.from(sub.ki, 'hex');
-  if (sub.opc) opts.opc = Buffer.from(sub.opc, 'hex');
-  if (sub.algo === 'milenage') opts.sqn = d.core.hlr.nextSqn(d.imsi!);
-  const v = authVector(opts, rand);
+  if (!d.core.cfg.authenticate) return authenticated(fi);
+  let info: AuthInfo | Promise<AuthInfo>;
+  try {
+    info = d.core.hlr.authInfo(d.imsi!);
+  } catch (err) {
+    return reject(fi, MM_CAUSE.NETWORK_FAILURE, `HLR: ${(err as Error).message}`);
+  }
+  if (!(info instanceof Promise)) return gotAuthInfo(fi, info);
+  fi.stateChg('WAIT_HLR_AUTH');
+  info.then(
+    (i) => {
+      if (!fi.terminated && fi.state === 'WAIT_HLR_AUTH') fi.dispatch('HLR_AUTH_INFO', i);
+    },
+    (err: Error) => {
+      if (!fi.terminated && fi.state === 'WAIT_HLR_AUTH') fi.dispatch('HLR_AUTH_INFO', { kind: 'forbidden', why: `HLR: ${err.message}` } satisfies AuthInfo);
+    },
+  );
+}
+
+function gotAuthInfo(fi: MmFsm, info: AuthInfo): void {
+  const d = data(fi);
+  if (info.kind === 'unknown') return reject(fi, d.core.cfg.unknownImsiCause, 'IMSI unknown in HLR');
+  if (info.kind === 'forbidden') return reject(fi, info.why.startsWith('HLR:') ? MM_CAUSE.NETWORK_FAILURE : d.core.cfg.unknownImsiCause, info.why);
+  if (info.kind === 'none') return authenticated(fi);
   // UMTS authentication (AUTN sent): the MS answers with RES, its first 4 octets in the SRES
   // field and the rest in the extended RES (TS 24.008 §9.2.3); GSM: SRES.
-  d.expectSres = 'xres' in v ? hex(v.xres) : hex(v.sres);
-  d.kc = v.kc;
-  const ies: Record<string, unknown> = { cksn: 0, spareHalfOctet: 0, rand: hex(rand) };
-  if ('autn' in v) ies.autn = hex(v.autn);
+  d.expectSres = info.xres ?? info.sres;
+  d.kc = Buffer.from(info.kc, 'hex');
+  const ies: Record<string, unknown> = { cksn: 0, spareHalfOctet: 0, rand: info.rand };
+  if (info.autn) ies.autn = info.autn;
   d.conn.sendDtap(mmMsg('Authentication Request', ies));
   fi.stateChg('WAIT_AUTH', { timer: 'T3260' });
 }
@@ -174,9 +184,44 @@ function ciphered(fi: MmFsm): void {
   const now = d.core.host.now();
   const vlr = d.core.vlr;
   if (d.purpose === 'lu') {
-    const sub = d.core.hlr.get(d.imsi!)!;
+    let ul: LocationResult | Promise<LocationResult>;
+    try {
+      ul = d.core.hlr.updateLocation(d.imsi!);
+    } catch (err) {
+      return reject(fi, MM_CAUSE.NETWORK_FAILURE, `HLR: ${(err as Error).message}`);
+    }
+    if (!(ul instanceof Promise)) return located(fi, ul);
+    fi.stateChg('WAIT_HLR_UL');
+    ul.then(
+      (r) => {
+        if (!fi.terminated && fi.state === 'WAIT_HLR_UL') fi.dispatch('HLR_UL_RESULT', r);
+      },
+      (err: Error) => {
+        if (!fi.terminated && fi.state === 'WAIT_HLR_UL') fi.dispatch('HLR_UL_RESULT', { kind: 'forbidden', why: `HLR: ${err.message}` } satisfies LocationResult);
+      },
+    );
+    return;
+  }
+  // CM service request or paging response: the connection now serves.
+  const slot = vlr.slotOf(d.imsi!);
+  d.slot = slot;
+  vlr.update(slot, { lastSeen: now, ...(d.kc ? { kc: d.kc, cksn: 0 } : {}) });
+  if (d.purpose === 'cm-service') d.conn.sendDtap(mmMsg('CM Service Accept'));
+  count(d, `${d.purpose}-accepted`);
+  fi.stateChg('ACCEPTED');
+  d.onAccepted?.(fi);
+}
+
+/** The HLR took the location update: register in the VLR, LU ACCEPT (with a new TMSI). */
+function located(fi: MmFsm, ul: LocationResult): void {
+  const d = data(fi);
+  if (ul.kind === 'unknown') return reject(fi, d.core.cfg.unknownImsiCause, 'IMSI unknown in HLR');
+  if (ul.kind === 'forbidden') return reject(fi, ul.why.startsWith('HLR:') ? MM_CAUSE.NETWORK_FAILURE : d.core.cfg.unknownImsiCause, ul.why);
+  const now = d.core.host.now();
+  const vlr = d.core.vlr;
+  {
     const slot = vlr.register(d.imsi!, {
-      ...(sub.msisdn ? { msisdn: sub.msisdn } : {}),
+      ...(ul.msisdn ? { msisdn: ul.msisdn } : {}),
       lac: d.lac,
       state: 'attached',
       lastSeen: now,
@@ -193,16 +238,7 @@ function ciphered(fi: MmFsm): void {
     }
     d.conn.sendDtap(mmMsg('Location Updating Accept', { lai }));
     luDone(fi);
-    return;
   }
-  // CM service request or paging response: the connection now serves.
-  const slot = vlr.slotOf(d.imsi!);
-  d.slot = slot;
-  vlr.update(slot, { lastSeen: now, ...(d.kc ? { kc: d.kc, cksn: 0 } : {}) });
-  if (d.purpose === 'cm-service') d.conn.sendDtap(mmMsg('CM Service Accept'));
-  count(d, `${d.purpose}-accepted`);
-  fi.stateChg('ACCEPTED');
-  d.onAccepted?.(fi);
 }
 
 function luDone(fi: MmFsm): void {
@@ -213,6 +249,7 @@ function luDone(fi: MmFsm): void {
 }
 
 const TIMEOUT_CAUSE: Record<string, string> = {
+  X3: 'no answer from the HLR',
   T3270: 'no IDENTITY RESPONSE',
   T3260: 'no AUTHENTICATION RESPONSE',
   X1: 'no CIPHER MODE COMPLETE',
@@ -222,7 +259,7 @@ export const MM_FSM = new Fsm<S, E>({
   name: 'MM',
   desc: 'network-side mobility management of one RAN connection (TS 24.008 §4)',
   initial: 'NEW',
-  events: ['START', 'IDENTITY_RESP', 'AUTH_RESP', 'AUTH_FAIL', 'CIPH_COMPL', 'CIPH_REJ', 'TMSI_REALLOC_COMPL', 'CM_SERVICE_REQ', 'RELEASE', 'CONN_GONE'],
+  events: ['START', 'HLR_AUTH_INFO', 'HLR_UL_RESULT', 'IDENTITY_RESP', 'AUTH_RESP', 'AUTH_FAIL', 'CIPH_COMPL', 'CIPH_REJ', 'TMSI_REALLOC_COMPL', 'CM_SERVICE_REQ', 'RELEASE', 'CONN_GONE'],
   allStateEvents: ['CONN_GONE', 'RELEASE'],
   allStateAction(fi, event) {
     if (event === 'CONN_GONE') return fi.terminate('connection gone');
@@ -249,7 +286,7 @@ export const MM_FSM = new Fsm<S, E>({
   states: {
     NEW: {
       in: ['START'],
-      out: ['WAIT_IMSI', 'WAIT_AUTH', 'WAIT_CIPH', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
+      out: ['WAIT_IMSI', 'WAIT_HLR_AUTH', 'WAIT_AUTH', 'WAIT_CIPH', 'WAIT_HLR_UL', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
       action(fi) {
         const d = data(fi);
         const vlr = d.core.vlr;
@@ -275,7 +312,7 @@ export const MM_FSM = new Fsm<S, E>({
     },
     WAIT_IMSI: {
       in: ['IDENTITY_RESP'],
-      out: ['WAIT_AUTH', 'WAIT_CIPH', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
+      out: ['WAIT_HLR_AUTH', 'WAIT_AUTH', 'WAIT_CIPH', 'WAIT_HLR_UL', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
       timer: 'T3270',
       action(fi, _e, msg) {
         const mi = (msg as DtapMessage).ies.mobileIdentity as MobileIdentity;
@@ -284,9 +321,27 @@ export const MM_FSM = new Fsm<S, E>({
         identified(fi);
       },
     },
+    WAIT_HLR_AUTH: {
+      desc: 'waiting for the HLR (SEND AUTH INFO)',
+      in: ['HLR_AUTH_INFO'],
+      out: ['WAIT_AUTH', 'WAIT_CIPH', 'WAIT_HLR_UL', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
+      timer: 'X3',
+      action(fi, _e, info) {
+        gotAuthInfo(fi, info as AuthInfo);
+      },
+    },
+    WAIT_HLR_UL: {
+      desc: 'waiting for the HLR (UPDATE LOCATION)',
+      in: ['HLR_UL_RESULT'],
+      out: ['WAIT_TMSI_ACK', 'RELEASING'],
+      timer: 'X3',
+      action(fi, _e, r) {
+        located(fi, r as LocationResult);
+      },
+    },
     WAIT_AUTH: {
       in: ['AUTH_RESP', 'AUTH_FAIL'],
-      out: ['WAIT_CIPH', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
+      out: ['WAIT_CIPH', 'WAIT_HLR_UL', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
       timer: 'T3260',
       action(fi, e, msg) {
         const d = data(fi);
@@ -303,7 +358,7 @@ export const MM_FSM = new Fsm<S, E>({
     },
     WAIT_CIPH: {
       in: ['CIPH_COMPL', 'CIPH_REJ'],
-      out: ['WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
+      out: ['WAIT_HLR_UL', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
       timer: 'X1',
       action(fi, e) {
         if (e === 'CIPH_REJ') return reject(fi, MM_CAUSE.NETWORK_FAILURE, 'CIPHER MODE REJECT');

@@ -30,4 +30,5 @@ export const MSC_TIMERS: readonly TimerDef[] = [
   { name: 'T313', default: 30, unit: 's', desc: 'CONNECT sent until CONNECT ACKNOWLEDGE', min: 1 },
   { name: 'X1', default: 5, unit: 's', desc: 'CIPHER MODE COMMAND until CIPHER MODE COMPLETE', min: 1 },
   { name: 'X2', default: 30, unit: 's', desc: 'CLEAR COMMAND until the connection is released (sanity)', min: 1 },
+  { name: 'X3', default: 5, unit: 's', desc: 'a GSUP request to the HLR until its answer', min: 1 },
 ];

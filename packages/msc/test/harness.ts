@@ -6,6 +6,7 @@ import { SubscriberStore, hlrApi } from '@snaptel/hlr';
 import { VlrStore } from '@snaptel/vlr';
 import { CallAgent, CallMedia, FakeMgw } from '@snaptel/mgcp';
 import { MscCore, type CoreConn } from '../src/core';
+import { embeddedHlr, type HlrAccess } from '../src/hlr-access';
 import { MSC_TIMERS } from '../src/timers';
 import { MM_DEFAULTS, type MmConfig } from '../src/mm';
 
@@ -143,7 +144,7 @@ export class Scenario {
   readonly agent: CallAgent;
   private randCounter = 0;
 
-  constructor(subs: SimSub[], mm: Partial<MmConfig> = {}) {
+  constructor(subs: SimSub[], mm: Partial<MmConfig> = {}, wrapHlr: (h: HlrAccess) => HlrAccess = (h) => h) {
     const quiet = { info: () => undefined, warn: () => undefined };
     this.agent = new CallAgent({
       transport: {
@@ -172,7 +173,14 @@ export class Scenario {
       host: this.clock,
       timers: this.timers,
       log: this.log,
-      hlr: this.hlr,
+      hlr: wrapHlr(
+        embeddedHlr(this.hlr, (n) => {
+          const b = Buffer.alloc(n);
+          for (let i = 0; i < n; i++) b[i] = (this.randCounter * 37 + i * 11 + 5) & 0xff;
+          this.randCounter++;
+          return b;
+        }),
+      ),
       vlr: this.vlr,
       mm: { ...MM_DEFAULTS, ...mm },
       page: (lac, imsi, tmsi) => {
@@ -181,12 +189,6 @@ export class Scenario {
         return 1;
       },
       media: (id) => new CallMedia(this.agent, id),
-      random: (n) => {
-        const b = Buffer.alloc(n);
-        for (let i = 0; i < n; i++) b[i] = (this.randCounter * 37 + i * 11 + 5) & 0xff;
-        this.randCounter++;
-        return b;
-      },
     });
   }
 

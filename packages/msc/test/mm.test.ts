@@ -185,3 +185,43 @@ describe('detach, expiry, CM service', () => {
     golden(sc, 'cm-service');
   });
 });
+
+describe('an HLR that answers later (as over GSUP)', () => {
+  /** The embedded HLR's answers, delivered on a later turn; or never, for `silent` requests. */
+  const later = (silent: Set<string> = new Set()) => (h: import('../src/hlr-access').HlrAccess) => ({
+    ...h,
+    kind: 'gsup' as const,
+    authInfo: (imsi: string) => (silent.has('auth') ? new Promise<never>(() => undefined) : Promise.resolve(h.authInfo(imsi))),
+    updateLocation: (imsi: string) => (silent.has('ul') ? new Promise<never>(() => undefined) : Promise.resolve(h.updateLocation(imsi))),
+  });
+  const flush = () => new Promise((r) => setImmediate(r));
+
+  it('waits in WAIT_HLR_AUTH and WAIT_HLR_UL, and the LU completes', async () => {
+    const sc = new Scenario([ALICE], {}, later());
+    const c = sc.completeL3('alice', luRequest({ imsi: ALICE.imsi }));
+    expect(c.out).toHaveLength(0);
+    await flush();
+    c.dtap(authResponse(ALICE, c.last()!.dtap!));
+    c.bssmap('CIPHER MODE COMPLETE', { chosenEncryptionAlgorithm: { a5: 1 } });
+    expect(c.last()?.dtap).toBeUndefined();
+    await flush();
+    expect(c.last()?.dtap?.type).toBe('Location Updating Accept');
+    c.dtap({ pd: 'mm', type: 'TMSI Reallocation Complete', ies: {} });
+    cleared(c);
+    expect(sc.vlr.get(ALICE.imsi)?.msisdn).toBe('1001');
+    golden(sc, 'lu-async-hlr');
+  });
+
+  it('X3: an HLR that does not answer UPDATE LOCATION -> LU REJECT (network failure) after 5 s', async () => {
+    const sc = new Scenario([ALICE], {}, later(new Set(['ul'])));
+    const c = sc.completeL3('alice', luRequest({ imsi: ALICE.imsi }));
+    await flush();
+    c.dtap(authResponse(ALICE, c.last()!.dtap!));
+    c.bssmap('CIPHER MODE COMPLETE', { chosenEncryptionAlgorithm: { a5: 1 } });
+    sc.advance(5_000);
+    expect(c.last()?.dtap).toMatchObject({ type: 'Location Updating Reject', ies: { rejectCause: 17 } });
+    cleared(c);
+    expect(sc.vlr.get(ALICE.imsi)).toBeUndefined();
+    golden(sc, 'timer-x3');
+  });
+});
