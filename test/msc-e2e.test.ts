@@ -112,5 +112,14 @@ describe('the MSC image with bsc-sim and osmo-mgw', () => {
     // No new location update: the phones keep their TMSIs, and a call goes through.
     await call(alice, bob, '1002');
     await msc.stop();
+
+    // The expiry deadlines are wall-clock: resumed as if 61 minutes later (past T3212 = 60 min),
+    // the VLR purge (an overdue timer, fired once at resume) finds both subscribers expired.
+    msc = new Running(['run', img, '--control', control, '--allow-eval'], { SNAPTEL_CLOCK_SHIFT_MS: String(61 * 60_000) });
+    await msc.ready();
+    const purged = await msc.line((l) => /purged \(no location update within T3212\)/.test(l.msg) && l.msg.includes(BOB.imsi), 'the purge of the expired subscribers');
+    expect(purged.pid).toBe(msc.proc.pid);
+    expect(await evalIn(control, 'msc.status().registered')).toBe(0);
+    await msc.stop();
   }, 120_000);
 });
