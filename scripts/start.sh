@@ -1,6 +1,8 @@
 #!/bin/sh
-# npm start: on a fresh clone, install what is missing, build, deploy the demo
-# image and resume it in the foreground (Ctrl-C stops it cleanly).
+# npm start: on a fresh clone, install what is missing, build, deploy the MSC
+# image (images/msc.json: the MSC with its embedded HLR) and resume it in the
+# foreground, with osmo-mgw as its media gateway when osmo-mgw is installed.
+# Ctrl-C stops both cleanly.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -10,17 +12,33 @@ if [ ! -x node_modules/.bin/tsc ] || [ ! -e node_modules/.bin/snaptel ] || [ pac
 fi
 echo "snaptel: building (tsc -b)" >&2
 node_modules/.bin/tsc -b
-echo "snaptel: deploying images/demo.img from images/demo.json" >&2
-node_modules/.bin/snaptel deploy --config images/demo.json --out images/demo.img
-node_modules/.bin/snaptel info images/demo.img >&2
+echo "snaptel: deploying images/msc.img from images/msc.json" >&2
+node_modules/.bin/snaptel deploy --config images/msc.json --out images/msc.img
+node_modules/.bin/snaptel info images/msc.img >&2
 mkdir -p .snaptel
+
+mgw=
+if command -v osmo-mgw >/dev/null 2>&1; then
+  if node -e "require('dgram').createSocket('udp4').on('error',()=>process.exit(1)).bind(2427,'127.0.0.1',function(){this.close()})"; then
+    osmo-mgw -c scripts/osmo-mgw-demo.cfg >.snaptel/osmo-mgw.log 2>&1 &
+    mgw=$!
+    echo "snaptel: osmo-mgw started on 127.0.0.1:2427 (pid $mgw, log .snaptel/osmo-mgw.log)" >&2
+  else
+    echo "snaptel: something already listens on 127.0.0.1:2427; using it as the media gateway" >&2
+  fi
+else
+  echo "snaptel: osmo-mgw is not installed (apt-get install osmo-mgw): calls will be cleared for want of media" >&2
+fi
+cleanup() { [ -n "$mgw" ] && kill "$mgw" 2>/dev/null; rm -f .snaptel/msc.sock; }
+trap cleanup EXIT INT TERM
+
 cat >&2 <<'MSG'
-snaptel: resuming images/demo.img; try, from another terminal:
-    echo hello | nc -q1 127.0.0.1 47000                                   # TCP echo
-    npx snaptel remote --control .snaptel/demo.sock status                # what runs, bound, due
-    npx snaptel remote --control .snaptel/demo.sock eval 'hlr.list()'     # the embedded HLR
-    npx snaptel remote --control .snaptel/demo.sock eval "hlr.add({imsi: '001010000000003', msisdn: '1003'})"
-    npx snaptel remote --control .snaptel/demo.sock snapshot --out images/demo-live.img
+snaptel: resuming images/msc.img (A interface on 127.0.0.1:5000, LAC 1); from another terminal:
+    node packages/bsc-sim/bin/bsc-sim --subscribers 4 --lu --calls 2 --hold 1000   # a BSC with 4 phones: attach, 2 calls
+    npx snaptel remote --control .snaptel/msc.sock status                           # what runs, bound, due
+    npx snaptel remote --control .snaptel/msc.sock eval 'msc.status()'              # links, registered, calls, counters
+    npx snaptel remote --control .snaptel/msc.sock eval 'msc.vlr.list()'            # the VLR
+    npx snaptel remote --control .snaptel/msc.sock snapshot --out images/msc-live.img
   Ctrl-C (or SIGTERM) stops it.
 MSG
-exec node_modules/.bin/snaptel run images/demo.img --control .snaptel/demo.sock --allow-eval
+node_modules/.bin/snaptel run images/msc.img --control .snaptel/msc.sock --allow-eval
