@@ -32,6 +32,12 @@ export interface CoreDeps {
   page?(lac: number, imsi: string, tmsi?: number): number;
   /** Media for a call (MGCP), when a media gateway is configured. */
   media?(callId: string): CallMediaLike | undefined;
+  /**
+   * Where the machines' transition lines go (one per event and state change):
+   * undefined skips building them at all, which is what a busy MSC wants
+   * (the image passes its logger at debug level, or nothing). Default: `log`.
+   */
+  trace?(): FsmLog | undefined;
 }
 
 const PURPOSE: Record<string, MmPurpose | undefined> = {
@@ -67,6 +73,11 @@ export class MscCore {
     };
   }
 
+  /** The transition log for a new machine (see CoreDeps.trace). */
+  private get trace(): FsmLog | undefined {
+    return this.deps.trace ? this.deps.trace() : this.deps.log;
+  }
+
   private state(conn: CoreConn): ConnState | undefined {
     return conn.data as ConnState | undefined;
   }
@@ -92,10 +103,11 @@ export class MscCore {
       onEnd: () => undefined,
       onAccepted: (fi) => this.accepted(conn, fi),
     };
-    const mm = MM_FSM.create({ id, host: this.deps.host, timers: this.deps.timers, log: this.deps.log, data });
+    const trace = this.trace;
+    const mm = MM_FSM.create({ id, host: this.deps.host, timers: this.deps.timers, ...(trace ? { log: trace } : {}), data });
     conn.data = { mm, lac, cc: new Map() } satisfies ConnState;
     this.counters[`${purpose}-requests`] = (this.counters[`${purpose}-requests`] ?? 0) + 1;
-    this.deps.log.info({ fsm: 'MM', id: mm.id, purpose, lac }, `${mm.name}{${mm.state}}: ${l3.type} (${purpose}) in LAC ${lac}`);
+    trace?.info({ fsm: 'MM', id: mm.id, purpose, lac }, `${mm.name}{${mm.state}}: ${l3.type} (${purpose}) in LAC ${lac}`);
     mm.dispatch('START');
   }
 
@@ -133,7 +145,7 @@ export class MscCore {
     const st = this.state(conn);
     this.conns.delete(conn);
     if (!st) return;
-    this.deps.log.info({ fsm: 'MM', id: st.mm.id, why }, `${st.mm.name}{${st.mm.state}}: connection released (${why})`);
+    this.trace?.info({ fsm: 'MM', id: st.mm.id, why }, `${st.mm.name}{${st.mm.state}}: connection released (${why})`);
     for (const leg of [...st.cc.values()]) if (!leg.terminated) leg.dispatch('CONN_GONE');
     if (!st.mm.terminated) st.mm.terminate('regular');
   }
@@ -191,7 +203,7 @@ export class MscCore {
       id: `${st.mm.id}-TI${setup.ti ?? 0}`,
       host: this.deps.host,
       timers: this.deps.timers,
-      log: this.deps.log,
+      ...(this.trace ? { log: this.trace } : {}),
       data: { call, leg: 'A', conn, ti: setup.ti ?? 0, tiFlagOut: 1, imsi, ...(msisdn ? { msisdn } : {}) } satisfies CcLegData,
     });
     call.a = a;
@@ -216,7 +228,7 @@ export class MscCore {
         id: `IMSI-${callee.imsi}-MT${call.ref}`,
         host: this.deps.host,
         timers: this.deps.timers,
-        log: this.deps.log,
+        ...(this.trace ? { log: this.trace } : {}),
         data: { call, leg: 'B', imsi: callee.imsi, ...(callee.msisdn ? { msisdn: callee.msisdn } : {}) } satisfies CcLegData,
       });
       call.b = b;
@@ -249,7 +261,7 @@ export class MscCore {
     const rec = this.deps.vlr.recordAt(slot);
     this.paging.set(x.imsi, leg);
     const n = this.deps.page?.(rec.lac, x.imsi, rec.tmsi === 0xffffffff ? undefined : rec.tmsi) ?? 0;
-    this.deps.log.info({ fsm: 'CC', id: leg.id, lac: rec.lac, links: n }, `${leg.name}{${leg.state}}: paging IMSI-${x.imsi} in LAC ${rec.lac} (${n} BSC link${n === 1 ? '' : 's'})`);
+    this.trace?.info({ fsm: 'CC', id: leg.id, lac: rec.lac, links: n }, `${leg.name}{${leg.state}}: paging IMSI-${x.imsi} in LAC ${rec.lac} (${n} BSC link${n === 1 ? '' : 's'})`);
     this.counters.paged = (this.counters.paged ?? 0) + 1;
   }
 

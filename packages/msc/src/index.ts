@@ -104,6 +104,11 @@ export default definePackage<MscConfig, MscApi>({
         ...(c.mgw.domain ? { domain: c.mgw.domain } : {}),
       });
     }
+    const transitions: FsmLog = {
+      info: (f, m) => ctx.log.debug(f, m),
+      warn: (f, m) => ctx.log.warn(f, m),
+      error: (f, m) => ctx.log.error(f, m),
+    };
     let a: AInterface | undefined;
     const core = new MscCore({
       host,
@@ -113,6 +118,8 @@ export default definePackage<MscConfig, MscApi>({
       vlr,
       mm,
       page: (lac, imsi, tmsi) => a?.page(lac, imsi, tmsi) ?? 0,
+      // Transitions are debug lines: built only when debug is on (`remote log-level debug`).
+      trace: () => (ctx.log.isLevelEnabled('debug') ? transitions : undefined),
       ...(agent ? { media: (id: string) => new CallMedia(agent!, id) } : {}),
     });
     const aCfg: AConfig = { ...A_DEFAULTS, ...c.a, bscs: c.a?.bscs ?? [] };
