@@ -1,4 +1,5 @@
 import { authVector, type Algo } from '@snaptel/auth';
+import { GsupError, type GsupHlrClient } from './gsup-client';
 
 /**
  * How MM reaches an HLR: the embedded one (answers at once) or a GSUP client
@@ -64,5 +65,39 @@ export function embeddedHlr(hlr: EmbeddedHlr, random: (n: number) => Uint8Array)
       return { kind: 'ok', ...(sub.msisdn ? { msisdn: sub.msisdn } : {}) };
     },
     byMsisdn: (m) => hlr.byMsisdn(m),
+  };
+}
+
+/**
+ * An external HLR (osmo-hlr) over GSUP: one vector per authentication (SEND
+ * AUTH INFO), UPDATE LOCATION for the MSISDN. Cause 2 (IMSI unknown) is an
+ * unknown subscriber; other error causes refuse it; a timeout or a lost link
+ * rejects, which MM answers with LU REJECT #17 (network failure).
+ */
+export function gsupHlr(client: GsupHlrClient): HlrAccess {
+  const refused = (err: unknown): AuthInfo & LocationResult => {
+    if (err instanceof GsupError && err.code === 'error-result')
+      return err.cause === 2 ? { kind: 'unknown' } : { kind: 'forbidden', why: `refused by the HLR (GSUP cause ${err.cause})` };
+    throw err;
+  };
+  return {
+    kind: 'gsup',
+    async authInfo(imsi) {
+      try {
+        const [t] = await client.sendAuthInfo(imsi, 1);
+        if (!t) return { kind: 'forbidden', why: 'HLR: no authentication vector' };
+        return { kind: 'vector', rand: t.rand, sres: t.sres, kc: t.kc, ...(t.autn ? { autn: t.autn } : {}), ...(t.autn && t.res ? { xres: t.res } : {}) };
+      } catch (err) {
+        return refused(err);
+      }
+    },
+    async updateLocation(imsi) {
+      try {
+        const r = await client.updateLocation(imsi);
+        return { kind: 'ok', ...(r.msisdn ? { msisdn: r.msisdn } : {}) };
+      } catch (err) {
+        return refused(err);
+      }
+    },
   };
 }

@@ -6,13 +6,15 @@ import { CallAgent, CallMedia } from '@snaptel/mgcp';
 import { AInterface, A_DEFAULTS, type AConfig, type BscConfig } from './a-interface';
 import { MscCore } from './core';
 import { MM_DEFAULTS, type MmConfig } from './mm';
-import { embeddedHlr, type EmbeddedHlr } from './hlr-access';
+import { embeddedHlr, gsupHlr, type EmbeddedHlr, type HlrAccess } from './hlr-access';
+import { GsupHlrClient } from './gsup-client';
 import { MSC_TIMERS } from './timers';
 
 export { AInterface, BscLink, RanConn, A_DEFAULTS, type AConfig, type BscConfig, type RanHandler, type LinkState, type ConnState } from './a-interface';
 export { MscCore, type CoreConn, type CoreDeps } from './core';
 export { MM_FSM, MM_DEFAULTS, MM_CAUSE, CLEAR_CAUSE, type MmConfig } from './mm';
-export { embeddedHlr, type HlrAccess, type AuthInfo, type LocationResult, type EmbeddedHlr } from './hlr-access';
+export { GsupHlrClient, GsupError, type GsupClientOptions, type GsupAuthTuple } from './gsup-client';
+export { embeddedHlr, gsupHlr, type HlrAccess, type AuthInfo, type LocationResult, type EmbeddedHlr } from './hlr-access';
 export { CC_FSM, CC_CAUSE, Call, type CallMediaLike } from './cc';
 export { MSC_TIMERS } from './timers';
 
@@ -32,13 +34,18 @@ export interface MscConfig {
   purgeEveryMs?: number;
   /** The media gateway (osmo-mgw): calls get two MGCP connections on one rtpbridge endpoint. Without it, calls have no media. */
   mgw?: { host?: string; port?: number; domain?: string; localHost?: string; localPort?: number };
+  /**
+   * An external HLR (osmo-hlr) over GSUP instead of the embedded one. The
+   * `hlr` package stays in the image (it is required) but is not asked.
+   */
+  gsup?: { host?: string; port?: number; unitName?: string; timeoutMs?: number };
 }
 
 export class MscConfigError extends Error {
   readonly code = 'bad-config';
 }
 
-const KEYS = new Set(['a', 'network', 'authenticate', 'cipher', 'reallocateTmsi', 'unknownImsiCause', 'timers', 'purgeEveryMs', 'mgw']);
+const KEYS = new Set(['a', 'network', 'authenticate', 'cipher', 'reallocateTmsi', 'unknownImsiCause', 'timers', 'purgeEveryMs', 'mgw', 'gsup']);
 
 function check(c: MscConfig): void {
   for (const k of Object.keys(c)) if (!KEYS.has(k)) throw new MscConfigError(`msc config: unknown key '${k}' (known: ${[...KEYS].join(', ')})`);
@@ -109,12 +116,28 @@ export default definePackage<MscConfig, MscApi>({
       warn: (f, m) => ctx.log.warn(f, m),
       error: (f, m) => ctx.log.error(f, m),
     };
+    let hlr: HlrAccess;
+    let gsup: GsupHlrClient | undefined;
+    if (c.gsup) {
+      gsup = new GsupHlrClient({
+        host: c.gsup.host ?? '127.0.0.1',
+        port: c.gsup.port ?? 4222,
+        ...(c.gsup.unitName ? { unitName: c.gsup.unitName } : {}),
+        ...(c.gsup.timeoutMs ? { requestTimeoutMs: c.gsup.timeoutMs } : {}),
+        timers: host,
+        log: ctx.log,
+        connect: (o) => ctx.net.connect({ name: 'gsup', host: o.host, port: o.port, onConnect: () => o.onConnect(), onData: (b) => o.onData(b), onDisconnect: () => o.onDisconnect() }),
+      });
+      hlr = gsupHlr(gsup);
+      // X3 (MM's wait for the HLR) must outlast the client's own timeout, so the client's answer decides.
+      if (!c.timers?.X3) timers.set('X3', Math.ceil(((c.gsup.timeoutMs ?? 5000) + 1000) / 1000), 's');
+    } else hlr = embeddedHlr(ctx.use<EmbeddedHlr>('hlr'), (n) => crypto.randomBytes(n));
     let a: AInterface | undefined;
     const core = new MscCore({
       host,
       timers,
       log: ctx.log as unknown as FsmLog,
-      hlr: embeddedHlr(ctx.use<EmbeddedHlr>('hlr'), (n) => crypto.randomBytes(n)),
+      hlr,
       vlr,
       mm,
       page: (lac, imsi, tmsi) => a?.page(lac, imsi, tmsi) ?? 0,
@@ -129,7 +152,14 @@ export default definePackage<MscConfig, MscApi>({
     ctx.log.info({ a: `${aCfg.host}:${aCfg.port}`, bscs: aCfg.bscs.map((b) => `${b.name}@${b.host} LAC ${b.lac}`), mcc: mm.mcc, mnc: mm.mnc }, 'msc started');
     const aa = a;
     return {
-      status: () => ({ links: aa.status(), registered: vlr.size, connections: core.conns.size, calls: core.calls.size, counters: { ...core.counters } }),
+      status: () => ({
+        links: aa.status(),
+        hlr: gsup ? { kind: 'gsup', ...gsup.status() } : { kind: 'embedded' },
+        registered: vlr.size,
+        connections: core.conns.size,
+        calls: core.calls.size,
+        counters: { ...core.counters },
+      }),
       timers: () => timers.list(),
       setTimer: (name, value) => timers.configure({ [name]: value }),
       vlr,
