@@ -11,32 +11,37 @@
  * - The population is bench/gen.cjs: 15-digit IMSIs of one PLMN, MSISDN,
  *   TMSI allocated by the store, LAC, cell, last seen within the hour, LU
  *   expiry, Kc, IMEISV, classmark 2, two cached auth triplets each.
- * - Memory: each figure in its own `node --expose-gc` child, after a warm-up
- *   (so compiled code is not counted as data): gc, read heapUsed +
- *   arrayBuffers, build, gc, read again; the difference divided by the count,
- *   median of 3 children. "store" is N register() + allocateTmsi() +
- *   confirmTmsi() + pushTriplets() (the live form, indexes and spare capacity
- *   included); "frozen" is what importState of its exportState holds (the
- *   form a live snapshot's image carries: packed columns, no indexes, no
- *   auth vectors); "Map" the same registrations as plain objects in a Map by
- *   IMSI (triplets as hex strings, no TMSI index).
+ * - Memory: each figure in its own `node --expose-gc` child, after a
+ *   warm-up (so compiled code is not counted as data): gc, read heapUsed +
+ *   external (array buffers, and strings kept outside the heap), build, gc,
+ *   read again; the difference divided by the count, median of 3 children.
+ *   "store" is N register() + allocateTmsi() + confirmTmsi() +
+ *   pushTriplets() (the live form, indexes and spare capacity included);
+ *   "frozen" is what importState of its exportState holds (the form a live
+ *   snapshot's image carries: packed columns, no indexes, no auth vectors);
+ *   "frozen+vectors" the same with the triplets kept (allocatedBytes());
+ *   "Map" the same registrations as plain objects in a Map by IMSI (triplets
+ *   as hex strings, no TMSI index).
  * - Rates: inputs generated first; register/s times register() alone,
- *   alloc/s allocateTmsi()+confirmTmsi() (crypto random), lookups are N calls
- *   in a shuffled order. export, import (fromState + freeze, all checks) and
- *   thaw (columns unpacked, both indexes rebuilt: what the first call after
- *   a resume pays) are medians of 3.
+ *   alloc/s allocateTmsi()+confirmTmsi() (crypto random), lookups are N
+ *   calls in a shuffled order. export, import (fromState + freeze, all
+ *   checks) and thaw (columns unpacked, both indexes rebuilt, in a warm
+ *   process) are medians of 3.
  * - Images (BENCH_IMAGES=0 skips them): the bench-only package
  *   bench/images/vlr-bench is deployed with `packages/image/bin/snaptel
  *   deploy` for each size in three forms: frozen (as a live snapshot leaves
- *   it), live (the store as built, auth vectors cleared, not frozen) and the
- *   Map. Each opens one TCP listener on 127.0.0.1 (a free port below the
- *   ephemeral range). A run is `snaptel run IMG` (the launcher, on its
- *   verified-stamp fast path); "accept" is spawn to the first TCP connection
- *   that succeeds (tried every ~1 ms), "answer" is spawn to the reply to one
- *   IMSI lookup sent on that connection (for the frozen form, this includes
- *   thawing). Then SIGTERM, once the runtime's handlers are in. `node -e 0`
- *   (spawn to exit) runs in the same rounds: one untimed warm-up round, then
- *   BENCH_RUNS rounds in shuffled order; figures are medians.
+ *   it), live (the store as built, auth vectors cleared, not frozen) and
+ *   the Map. Each opens one TCP listener on 127.0.0.1 (a free port below
+ *   the ephemeral range). A run is `snaptel run IMG` (the launcher, on its
+ *   verified-stamp fast path); "accept" is spawn to the first TCP
+ *   connection that succeeds (tried every ~1 ms), "answer" is spawn to the
+ *   reply to one IMSI lookup sent on that connection (for the frozen form
+ *   this includes thawing: this package does not thaw ahead as the vlr
+ *   package does). Then SIGTERM, once the runtime's handlers are in. A run
+ *   that dies of SIGSEGV before listening counts as a crash (see
+ *   src/pack.ts, stow()). `node -e 0` (spawn to exit) runs in the same
+ *   rounds: one untimed warm-up round, then BENCH_RUNS rounds in shuffled
+ *   order; figures are medians.
  *
  * Environment: BENCH_SIZES (default 10000,100000,1000000), BENCH_RUNS (7),
  * BENCH_IMAGES (1), BENCH_MEM_RUNS (3).
@@ -76,7 +81,8 @@ function used() {
   global.gc();
   global.gc();
   const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  // external: array buffers, and also large strings that Node keeps outside the V8 heap (the frozen form's blob)
+  return m.heapUsed + m.external;
 }
 
 function time(f, runs = 3) {
@@ -154,6 +160,8 @@ function child(kind, n) {
       f.thaw();
       return performance.now() - t;
     });
+    const withVectors = vlr.VlrStore.fromState(s.exportState({ authVectors: true }));
+    withVectors.freeze();
     const rate = (ms) => n / (ms / 1000);
     return {
       register: rate(registerMs),
@@ -166,6 +174,7 @@ function child(kind, n) {
       importMs: imp.ms,
       thawMs: thaw.out,
       frozenBytes: imp.out.allocatedBytes(),
+      frozenVectorsBytes: withVectors.allocatedBytes(),
     };
   }
   throw new Error(`unknown child kind ${kind}`);
@@ -422,12 +431,12 @@ async function main() {
     const map = mem('map');
     const r = runChild('rates', n);
     process.stderr.write('done\n');
-    memRows.push([pow(n), f1(store.bytes / n), f1(store.allocated / n), f1(frozen.bytes / n), f1(map.bytes / n), f2(map.bytes / store.bytes), f2(map.bytes / frozen.bytes)]);
+    memRows.push([pow(n), f1(store.bytes / n), f1(store.allocated / n), f1(frozen.bytes / n), f1(r.frozenVectorsBytes / n), f1(map.bytes / n), f2(map.bytes / store.bytes), f2(map.bytes / frozen.bytes)]);
     rateRows.push([pow(n), kps(r.register), kps(r.alloc), kps(r.slotOf), kps(r.slotOfTmsi), kps(r.get), f1(r.exportMs), f1(r.serializedMb), f1(r.importMs), f1(r.thawMs)]);
   }
   console.log(`vlr VlrStore, node ${process.version} (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cpus)\n`);
   console.log('bytes per registered subscriber (heap + array buffers growth, median of ' + MEM_RUNS + ')\n');
-  console.log(table(['subscribers', 'store B/sub', 'allocated B/sub', 'frozen B/sub', 'Map B/sub', 'Map/store', 'Map/frozen'], memRows));
+  console.log(table(['subscribers', 'store B/sub', 'allocated B/sub', 'frozen B/sub', 'frozen+vectors B/sub', 'Map B/sub', 'Map/store', 'Map/frozen'], memRows));
   console.log('\nrates (per second) and state times (ms)\n');
   console.log(table(['subscribers', 'register', 'alloc+confirm TMSI', 'slotOf', 'slotOfTmsi', 'get', 'export ms', 'state MB', 'import ms', 'thaw ms'], rateRows));
   if (IMAGES) {

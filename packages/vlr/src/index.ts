@@ -226,8 +226,17 @@ export default definePackage<VlrConfig, VlrApi>({
   },
 
   returnedFromSnapshot(ctx: Context) {
-    const n = startedOf(ctx).store.size;
+    const { store } = startedOf(ctx);
+    const n = store.size;
     ctx.log.info({ subscribers: n }, `vlr resumed with ${n} subscriber${n === 1 ? '' : 's'}`);
+    // Thaw right after `ready` rather than in the first request (which would wait for it anyway).
+    if (store.frozen)
+      setImmediate(() => {
+        if (!store.frozen) return; // a request came first
+        const t0 = performance.now();
+        store.thaw();
+        ctx.log.info({ subscribers: store.size, ms: Math.round(performance.now() - t0) }, `vlr thawed ${store.size} subscriber${store.size === 1 ? '' : 's'}`);
+      });
   },
 
   exportState(ctx: Context): VlrState {

@@ -15,8 +15,8 @@
  *   plus the high bits packed again (usually const or 1 byte);
  * - f64: the values as they are (8).
  *
- * Every form gives back exactly the values it was made from (-0 and
- * non-integers only ever take f64). A column of n values costs a handful of
+ * Every form gives back exactly the values it was made from (a column with
+ * -0 in it is only ever const or f64; non-integers const, dict or f64). A column of n values costs a handful of
  * heap objects whatever n is.
  */
 
@@ -31,10 +31,6 @@ type Writable = { [i: number]: number; readonly length: number };
 
 const TWO32 = 4294967296;
 const DICT_MAX = 256;
-
-function isNegZero(x: number): boolean {
-  return x === 0 && 1 / x < 0;
-}
 
 /** Bytes the packed column holds (typed array data only). */
 export function packedBytes(p: Packed): number {
@@ -57,20 +53,24 @@ export function packNumbers(v: ArrayLike<number>, n: number = v.length): Packed 
   let min = Infinity;
   let max = -Infinity;
   let ints = true;
+  let negZero = false;
   for (let i = 0; i < n; i++) {
     const x = v[i]!;
     if (x < min) min = x;
     if (x > max) max = x;
-    if (ints && (!Number.isInteger(x) || isNegZero(x))) ints = false;
+    if (ints && !Number.isInteger(x)) ints = false;
+    if (x === 0 && 1 / x < 0) negZero = true;
   }
-  if (ints && min === max) return { k: 'const', v: min };
-  if (!ints) {
-    // Not integers (or -0 somewhere): const only if every value is the same number, else as is.
+  if (!ints || negZero) {
+    // Not all integers (or -0 somewhere, which a Map key or an offset would turn into 0): const, dict or as is.
     let same = true;
     for (let i = 1; i < n && same; i++) same = Object.is(v[i], v[0]);
     if (same) return { k: 'const', v: v[0]! };
+    const dict = negZero ? undefined : dictPack(v, n);
+    if (dict && n + dict.table.byteLength < 8 * n) return dict;
     return { k: 'f64', d: Float64Array.from({ length: n }, (_, i) => v[i]!) };
   }
+  if (min === max) return { k: 'const', v: min };
   const range = max - min;
   const forWidth = range < 256 ? 1 : range < 65536 ? 2 : range < TWO32 ? 4 : 0;
   if (forWidth === 1) return forPack(v, n, min, 1);
@@ -120,37 +120,28 @@ function dictPack(v: ArrayLike<number>, n: number): { k: 'dict'; table: Float64A
   return { k: 'dict', table, d };
 }
 
-/** Value i of a packed column. */
-function valueAt(p: Packed, i: number): number {
-  switch (p.k) {
-    case 'const':
-      return p.v;
-    case 'for':
-      return p.base + p.d[i]!;
-    case 'dict':
-      return p.table[p.d[i]!]!;
-    case 'split':
-      return valueAt(p.hi, i) * TWO32 + p.lo[i]!;
-    case 'f64':
-      return p.d[i]!;
-  }
-}
-
 /**
  * Writes the n packed values into `out`: value i at out[at[i]], or at out[i]
  * when `at` is null.
  */
 export function unpackNumbers(p: Packed, n: number, out: Writable, at: Int32Array | null): void {
+  // Without scattering, the typed-array builtins (fill, set) do most of the work: after a resume
+  // this runs as cold code, and a builtin's loop is many times faster than an interpreted one.
+  const dense = at === null && ArrayBuffer.isView(out);
   switch (p.k) {
     case 'const': {
       const x = p.v;
-      if (at === null) for (let i = 0; i < n; i++) out[i] = x;
+      if (dense) (out as unknown as Float64Array).fill(x, 0, n);
+      else if (at === null) for (let i = 0; i < n; i++) out[i] = x;
       else for (let i = 0; i < n; i++) out[at[i]!] = x;
       return;
     }
     case 'for': {
       const { base, d } = p;
-      if (at === null) for (let i = 0; i < n; i++) out[i] = base + d[i]!;
+      if (dense) {
+        (out as unknown as Float64Array).set(d.subarray(0, n));
+        if (base !== 0) for (let i = 0; i < n; i++) out[i] = out[i]! + base;
+      } else if (at === null) for (let i = 0; i < n; i++) out[i] = base + d[i]!;
       else for (let i = 0; i < n; i++) out[at[i]!] = base + d[i]!;
       return;
     }
@@ -162,7 +153,8 @@ export function unpackNumbers(p: Packed, n: number, out: Writable, at: Int32Arra
     }
     case 'f64': {
       const { d } = p;
-      if (at === null) for (let i = 0; i < n; i++) out[i] = d[i]!;
+      if (dense) (out as unknown as Float64Array).set(d.subarray(0, n));
+      else if (at === null) for (let i = 0; i < n; i++) out[i] = d[i]!;
       else for (let i = 0; i < n; i++) out[at[i]!] = d[i]!;
       return;
     }
@@ -173,7 +165,10 @@ export function unpackNumbers(p: Packed, n: number, out: Writable, at: Int32Arra
         if (at === null) for (let i = 0; i < n; i++) out[i] = h + lo[i]!;
         else for (let i = 0; i < n; i++) out[at[i]!] = h + lo[i]!;
       } else {
-        for (let i = 0; i < n; i++) out[at === null ? i : at[i]!] = valueAt(hi, i) * TWO32 + lo[i]!;
+        const his = new Float64Array(n);
+        unpackNumbers(hi, n, his, null);
+        if (at === null) for (let i = 0; i < n; i++) out[i] = his[i]! * TWO32 + lo[i]!;
+        else for (let i = 0; i < n; i++) out[at[i]!] = his[i]! * TWO32 + lo[i]!;
       }
       return;
     }
@@ -218,13 +213,14 @@ function isStowed(v: unknown): v is StowedArray {
  * it lies in the string.
  *
  * Why a string: V8 counts each ArrayBuffer it deserializes from a snapshot
- * as external memory, and past 64 MB of it this can start incremental
- * marking in the middle of deserialization. Seen here on Node 20.20.2: an
- * image holding about 60 MB of typed arrays crashed at every resume
- * (SIGSEGV in MarkCompactCollector::ProcessMarkingWorklist, called from
- * JSArrayBuffer::Setup -> Isolate::AdjustAmountOfExternalAllocatedMemory ->
- * Heap::ReportExternalMemoryPressure). A string lives in the V8 heap and is
- * not counted so.
+ * as external memory, and past its soft limit (64 MB) this can start
+ * incremental marking in the middle of deserialization. Seen here on Node
+ * 20.20.2: images holding some 70 MB of typed arrays or more crashed at
+ * every resume (SIGSEGV in MarkCompactCollector::ProcessMarkingWorklist,
+ * called from JSArrayBuffer::Setup -> Isolate::AdjustAmountOfExternalAllocatedMemory
+ * -> Heap::ReportExternalMemoryPressure), one of 38 MB did not. A string
+ * lives in the V8 heap and is not counted so; V8 writes even an external
+ * string (as Node makes large ones) into a snapshot as an ordinary one.
  */
 export function stow(value: unknown): { blob: string; shape: unknown } {
   const arrays: { a: ArrayBufferView; at: number }[] = [];

@@ -187,7 +187,12 @@ function modelOutcome(f: () => unknown): Outcome {
 
 const smallDigits = (max: number, maxWidth: number) =>
   fc.tuple(fc.nat(max), fc.integer({ min: 1, max: maxWidth })).map(([n, w]) => String(n).padStart(w, '0'));
-const imsiArb = fc.oneof({ weight: 5, arbitrary: smallDigits(30, 15) }, { weight: 1, arbitrary: fc.stringMatching(/^[0-9]{1,15}$/) });
+// Mostly a pool of 32 IMSIs (leading zeros count: '7' and '07' differ), so that operations meet the same subscribers.
+const imsiArb = fc.oneof(
+  { weight: 8, arbitrary: smallDigits(15, 2) },
+  { weight: 1, arbitrary: smallDigits(30, 15) },
+  { weight: 1, arbitrary: fc.stringMatching(/^[0-9]{1,15}$/) },
+);
 const hexArb = (bytes: number) =>
   fc.tuple(fc.uint8Array({ minLength: bytes, maxLength: bytes }), fc.boolean()).map(([b, up]) => {
     const h = Buffer.from(b).toString('hex');
@@ -195,18 +200,29 @@ const hexArb = (bytes: number) =>
   });
 const tmsiPool = fc.constantFrom<number | null>(1, 2, 3, 0x03020100, 0xbfffffff, 0, NONE, null);
 const timeArb = fc.oneof(fc.nat(2_000_000), fc.constant(0), fc.double({ min: 0, max: 2e12, noNaN: true, noDefaultInfinity: true }));
-const fieldsArb: fc.Arbitrary<Partial<VlrFields>> = fc.record(
+/** Kc and CKSN: mostly consistent pairs, sometimes a lone half (refused unless it clears). */
+const keyArb: fc.Arbitrary<Partial<VlrFields>> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant({}) },
+  { weight: 3, arbitrary: fc.record({ kc: hexArb(8), cksn: fc.integer({ min: 0, max: 6 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kc: null }) },
+  { weight: 1, arbitrary: fc.constant({ cksn: 7 }) },
+  { weight: 1, arbitrary: fc.record({ kc: fc.option(hexArb(8), { nil: null }), cksn: fc.integer({ min: 0, max: 7 }) }, { requiredKeys: [] }) },
+);
+/** TMSIs from a small pool, so that duplicates happen; not in every call, or most registrations would collide. */
+const tmsiFieldsArb: fc.Arbitrary<Partial<VlrFields>> = fc.oneof(
+  { weight: 5, arbitrary: fc.constant({}) },
+  { weight: 2, arbitrary: fc.record({ tmsi: tmsiPool }) },
+  { weight: 1, arbitrary: fc.record({ tmsiNew: tmsiPool }) },
+  { weight: 1, arbitrary: fc.record({ tmsi: tmsiPool, tmsiNew: tmsiPool }) },
+);
+const otherFieldsArb: fc.Arbitrary<Partial<VlrFields>> = fc.record(
   {
     msisdn: fc.option(smallDigits(20, 6), { nil: null }),
-    tmsi: tmsiPool,
-    tmsiNew: tmsiPool,
     lac: fc.oneof({ weight: 20, arbitrary: fc.nat(65535) }, { weight: 1, arbitrary: fc.constant(70_000) }),
     cellId: fc.option(fc.nat(65535), { nil: null }),
     state: fc.constantFrom('attached' as const, 'detached' as const),
     lastSeen: timeArb,
     luExpiry: timeArb,
-    kc: fc.option(hexArb(8), { nil: null }),
-    cksn: fc.integer({ min: 0, max: 7 }),
     imeisv: fc.oneof(
       { weight: 10, arbitrary: fc.option(fc.stringMatching(/^[0-9]{16}$/), { nil: null }) },
       { weight: 1, arbitrary: fc.constant('123') },
@@ -218,6 +234,7 @@ const fieldsArb: fc.Arbitrary<Partial<VlrFields>> = fc.record(
   },
   { requiredKeys: [] },
 );
+const fieldsArb: fc.Arbitrary<Partial<VlrFields>> = fc.tuple(otherFieldsArb, keyArb, tmsiFieldsArb).map(([a, b, c]) => ({ ...a, ...b, ...c }));
 const tripletArb: fc.Arbitrary<Triplet> = fc.record({ rand: hexArb(16), sres: hexArb(4), kc: hexArb(8) });
 
 type Op =
@@ -243,7 +260,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ k: fc.constantFrom('detach' as const, 'remove' as const, 'get' as const, 'slotOf' as const, 'allocate' as const, 'confirm' as const, 'pop' as const), imsi: imsiArb }),
   },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('slotOfTmsi' as const), tmsi: fc.oneof(tmsiPool.map((t) => t ?? NONE), fc.nat(0xffffffff)) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('push' as const), imsi: imsiArb, triplets: fc.array(tripletArb, { maxLength: 4 }) }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('push' as const), imsi: imsiArb, triplets: fc.array(tripletArb, { maxLength: 3, size: 'max' }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('expired' as const), ahead: fc.integer({ min: -1000, max: 2 * PERIODIC }), limit: fc.integer({ min: 0, max: 50 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('tick' as const), ms: fc.nat(PERIODIC) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('registerRange' as const), base: fc.nat(3000), n: fc.integer({ min: 1, max: 600 }) }) },
@@ -438,7 +455,8 @@ describe('VlrStore against a Map model', () => {
   it('agrees on random operation sequences (growth, purges, TMSI reallocation, reloads)', () => {
     let grewTo = 0;
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => {
+      // size 'max': lengths spread up to maxLength (fast-check's default keeps arrays near 10 operations)
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 150, size: 'max' }), (ops) => {
         const h = new Harness();
         for (const op of ops) h.run(op);
         h.checkAll();

@@ -2,7 +2,7 @@
 /**
  * Bench-only snaptel package (../../run.mjs, ../../../test/package.test.ts).
  *
- * config: { count, form, host?, port?, probe? }
+ * config: { count, form, host?, port? }
  * - form 'frozen': the registrations went through exportState/importState,
  *   as in the builder of a live snapshot: the store is in its frozen form
  *   (no auth vectors, by the export's default);
@@ -11,8 +11,9 @@
  * - form 'map': the baseline, one plain object per registration in a Map.
  * With a port, one TCP listener: each line is an IMSI, the answer a line
  * with its TMSI in hex (or '-'); the first lookup after resume pays for
- * thawing a frozen store. With `probe`, returnedFromSnapshot allocates a
- * TMSI for registration 0 and logs it (two resumes must not agree).
+ * thawing a frozen store. With VLR_BENCH_PROBE=1 in the environment of a
+ * resume, returnedFromSnapshot allocates a TMSI for registration 0 and logs
+ * it (two resumes of one image must not agree: test/package.test.ts).
  */
 const vlr = require('@snaptel/vlr');
 const gen = require('../../gen.cjs');
