@@ -522,11 +522,13 @@ describe('what must not be frozen into an image', () => {
     const dir = tmpDir('uuid');
     const img = deployImage(dir, 'uuid', {});
     const seen: string[][] = [];
+    const ints: number[] = [];
     for (let i = 0; i < 2; i++) {
       const p = new Running(['run', img]);
       try {
         const l = await p.line((x) => x.msg === 'uuids after resume', 'uuids');
         seen.push(l.uuids as string[]);
+        ints.push(...(l.ints as number[]));
       } finally {
         await p.stop();
       }
@@ -534,6 +536,9 @@ describe('what must not be frozen into an image', () => {
     const all = seen.flat();
     for (const u of all) expect(u).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(all).size).toBe(all.length);
+    // crypto.randomInt's cache too: four draws in [0, 2^40) from two resumes, all different.
+    expect(ints.every((n) => Number.isInteger(n) && n >= 0 && n < 2 ** 40)).toBe(true);
+    expect(new Set(ints).size).toBe(4);
   });
 });
 

@@ -235,3 +235,28 @@ describe('snaptel info', () => {
     expect(j.runnableHere).toBe(true);
   });
 });
+
+describe('an image holding tens of MB of typed arrays', () => {
+  it('is not written when V8 cannot resume it (10^6 HLR subscribers in ~80 MB of typed arrays: SIGSEGV while deserializing), and the reason names the fix', async () => {
+    const dir = tmpDir('big-hlr-raw');
+    const recipe = path.join(dir, 'r.json');
+    fs.writeFileSync(recipe, JSON.stringify({ package: 'big-hlr', packages: { 'big-hlr': { count: 1_000_000, port: 1 } } }));
+    const out = path.join(dir, 'big.img');
+    const r = snaptel(['deploy', '--config', recipe, '--out', out, '-q']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/the new image does not resume \(killed by SIGSEGV\) — the heap held \d+(\.\d)? MB of ArrayBuffers .*stow them with stow\(\)\/unstow\(\) from @snaptel\/image.*; no image written/);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 180_000);
+
+  it('resumes when the package stows them into a string for the snapshot', async () => {
+    const dir = tmpDir('big-hlr');
+    const [port] = await freePorts(1);
+    const img = deployImage(dir, 'big-hlr', { packages: { 'big-hlr': { count: 1_000_000, port, stow: true } } });
+    for (let i = 0; i < 2; i++) {
+      const p = run(img);
+      await p.ready(60_000);
+      expect(await tcpExchange(port!, '', 2000)).toBe('1000000 490000999999\n');
+      expect(await p.stop()).toEqual({ code: 0, signal: null });
+    }
+  }, 180_000);
+});

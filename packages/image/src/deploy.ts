@@ -8,6 +8,7 @@ import { wrapBundle } from './guard';
 import type { BuildReport } from './image-main';
 import { openImage, sha256, writeImage, writeVerifiedStamp, type Manifest } from './image-file';
 import { checkDefinition, resolveOrder, type PackageDefinition } from './package';
+import { smokeTest } from './smoke';
 import type { Recipe } from './runtime';
 
 /** A recipe file (images/<name>.json) as a user writes it. */
@@ -237,6 +238,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       throw new DeployError('builder-crashed', `the snapshot builder failed (${why})${ext}:\n${tail}`);
     }
     if (!report?.ok) throw new DeployError('builder-crashed', 'the snapshot builder wrote no report');
+    const smoke = await smokeTest(blobFile, report.execArgv, report.arrayBuffersMb);
+    if (smoke) throw new DeployError('does-not-resume', `${smoke}; no image written`);
     const blob = fs.readFileSync(blobFile);
     const bundleGz = zlib.gzipSync(bundle, { level: 9 });
     const manifest: Manifest = {

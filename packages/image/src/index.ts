@@ -11,4 +11,5 @@ export type { UdpSocket, UdpOptions } from './resources/udp';
 export { Backoff, type BackoffOptions, type ResourceInfo, type ResourceKind, type ResourceState } from './resources/resource';
 export { lazyRequire, UNSNAPSHOTTABLE } from './guard';
 export { clock } from './clock';
+export { stow, unstow, type Stowed } from './stow';
 export * from './errors';

@@ -9,6 +9,7 @@ import type { BuildReport } from './image-main';
 import { openImage, readBundle, sha256, writeImageAsync, writeVerifiedStampAsync, type Manifest } from './image-file';
 import type { Runtime } from './runtime';
 import { encodeState, type StateFile } from './state';
+import { smokeTest } from './smoke';
 
 export interface SnapshotResult {
   file: string;
@@ -159,6 +160,8 @@ export class LiveSnapshots {
         const tail = output.trim().split('\n').slice(-5).join('\n');
         throw new ServiceError('builder-crashed', `snapshot builder failed (${signal ? `killed by ${signal}` : `exit code ${code}`}):\n${tail}`);
       }
+      const smoke = await smokeTest(blobFile, src.manifest.node.execArgv, report.arrayBuffersMb);
+      if (smoke) throw new ServiceError('does-not-resume', `${smoke}; the image on disk is left as it was`);
       const manifest: Manifest = {
         ...src.manifest,
         createdAt: new Date().toISOString(),

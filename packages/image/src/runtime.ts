@@ -319,6 +319,8 @@ export class Runtime implements ResourceHost {
   async stop(reason: string): Promise<never> {
     this.phase = 'stopping';
     this.log.info({ reason }, 'stopping');
+    // The lines of a stop must reach the log in order, even the first one written asynchronously.
+    await this.hub.drain();
     if (this.service?.beforeStop) {
       try {
         await this.service.beforeStop(reason);

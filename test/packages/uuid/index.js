@@ -6,9 +6,9 @@ module.exports = {
   name: 'uuid',
   version: '1.0.0',
   start(ctx) {
-    ctx.log.info({ atBuild: crypto.randomUUID() }, 'uuid start');
+    ctx.log.info({ atBuild: crypto.randomUUID(), int: crypto.randomInt(2 ** 40) }, 'uuid start');
   },
   returnedFromSnapshot(ctx) {
-    ctx.log.info({ uuids: [crypto.randomUUID(), crypto.randomUUID(), globalThis.crypto.randomUUID()] }, 'uuids after resume');
+    ctx.log.info({ uuids: [crypto.randomUUID(), crypto.randomUUID(), globalThis.crypto.randomUUID()], ints: [crypto.randomInt(2 ** 40), crypto.randomInt(5, 2 ** 40)] }, 'uuids after resume');
   },
 };
