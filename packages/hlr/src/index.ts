@@ -1,4 +1,4 @@
-import { definePackage, type Context } from '@snaptel/image';
+import { definePackage, stow, unstow, type Context, type Stowed } from '@snaptel/image';
 import { HlrError } from './errors';
 import { SubscriberStore, type HlrState, type Subscriber, type SubscriberInput, type SubscriberPatch } from './store';
 
@@ -60,6 +60,7 @@ const CONFIG_FIELDS = new Set(['subscribers']);
 
 /** Stores by context: one per start(), so a second start (another runtime, a test) begins empty. */
 const stores = new WeakMap<Context, SubscriberStore>();
+const stowed = new WeakMap<Context, Stowed>();
 
 function storeOf(ctx: Context): SubscriberStore {
   const store = stores.get(ctx);
@@ -144,7 +145,20 @@ export default definePackage<HlrConfig, HlrApi>({
     return hlrApi(store, ctx.log);
   },
 
+  // V8 (Node 20.20) crashes resuming a heap with tens of MB of ArrayBuffers: the
+  // store crosses the snapshot as one string (stow) and is rebuilt on resume.
+  aboutToSnapshot(ctx: Context) {
+    const store = storeOf(ctx);
+    stowed.set(ctx, stow(store.exportState()));
+    store.clear();
+  },
+
   returnedFromSnapshot(ctx: Context) {
+    const s = stowed.get(ctx);
+    if (s) {
+      storeOf(ctx).importState(unstow(s));
+      stowed.delete(ctx);
+    }
     const n = storeOf(ctx).size;
     ctx.log.info({ subscribers: n }, `hlr resumed with ${n} subscriber${n === 1 ? '' : 's'}`);
   },

@@ -168,9 +168,17 @@ export default definePackage<MscConfig, MscApi>({
     };
   },
 
+  aboutToSnapshot(ctx) {
+    // The VLR crosses the snapshot packed into one string (few bytes, no ArrayBuffers: see @snaptel/vlr).
+    instances.get(ctx)?.vlr.freeze();
+  },
+
   returnedFromSnapshot(ctx) {
+    const i = instances.get(ctx);
+    // Unpacked at once rather than on the first LU's lookup.
+    i?.vlr.thaw();
     // A new process: transaction ids start afresh, and whatever an earlier life left on the MGW goes.
-    const agent = instances.get(ctx)?.agent;
+    const agent = i?.agent;
     if (!agent) return;
     agent.resetTransactionIds();
     agent.resetEndpoints().catch((err: Error) => ctx.log.warn({ err: err.message }, 'could not reset the MGW endpoints (is osmo-mgw up?)'));
