@@ -344,9 +344,20 @@ export class BscLink {
     this.sendIpa({ proto: 'SCCP', payload: toHex(sccpEncode(s)) });
   }
 
+  private corked = false;
+
   private sendIpa(m: IpaMessage): void {
     if (this.state === 'closed' || this.sock.destroyed) return;
     this.stats.tx++;
+    // Everything sent in one turn goes out in one write(2): cork now, uncork on the next tick.
+    if (!this.corked) {
+      this.corked = true;
+      this.sock.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.sock.uncork();
+      });
+    }
     this.sock.write(ipaEncode(m));
   }
 
