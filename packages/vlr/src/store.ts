@@ -16,7 +16,8 @@ import {
 } from './encoding';
 import { VlrError } from './errors';
 import { ImsiIndex, TmsiIndex } from './hash-index';
-import { describePacked, packNumbers, packedBytes, stow, unpackNumbers, unstow, type Packed } from './pack';
+import { stow, unstow } from '@snaptel/image';
+import { describePacked, packNumbers, packedBytes, unpackNumbers, type Packed } from './pack';
 
 /**
  * The visitor location register's subscriber table, column by column in
@@ -391,7 +392,7 @@ function mix32(x: number): number {
 // ---------------------------------------------------------------------------
 // Frozen form
 
-/** What the frozen form packs (its typed arrays then stowed into one string, see pack.ts stow()). */
+/** What the frozen form packs (its typed arrays then stowed into one string with @snaptel/image's stow()). */
 interface FrozenParts {
   /** Bit i set: slot i is registered. null when every slot below hw is. */
   used: Uint8Array | null;
@@ -876,7 +877,7 @@ export class VlrStore {
     const f = this.frozenForm;
     if (!f) return;
     const { hw, n } = f;
-    const { used, cols, triplets } = unstow(f.shape, f.blob) as FrozenParts;
+    const { used, cols, triplets } = unstow({ shape: f.shape, blob: f.blob }) as FrozenParts;
     const cap = hw + (hw >> 3) + MIN_CAPACITY; // a resumed VLR keeps registering: some room before the first growth
     const c = makeColumns(cap);
     let at: Int32Array | null = null;

@@ -2,7 +2,7 @@ import * as v8 from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VlrError, VlrStore, packNumbers, packedBytes, unpackNumbers, type VlrState } from '../src';
-import { stow, unstow } from '../src/pack';
+import { stow, unstow } from '@snaptel/image';
 
 /** A store with a bit of everything, holes from purges included. */
 function sample(n = 50): VlrStore {
@@ -167,7 +167,7 @@ describe('column packing (pack.ts)', () => {
         same(xs, at ? Array.from(at, (j) => out[j]!) : out);
         // round trip through stow/unstow (the string an image holds)
         const { blob, shape } = stow(p);
-        const back = unstow(shape, blob) as typeof p;
+        const back = unstow({ shape, blob }) as typeof p;
         const out2 = new Float64Array(xs.length);
         unpackNumbers(back, xs.length, out2, null);
         same(xs, out2);
