@@ -137,6 +137,8 @@ export interface FsmInstance<S extends string, E extends string> {
   restore(state: S, timer?: { name: string; deadline: number }): void;
   /** A new id (osmo_fsm_inst_update_id), e.g. once the IMSI is known. */
   updateId(id: string): void;
+  /** Whether dispatch(event) would be taken now (an event of the state, or an all-state event), rather than refused. */
+  permits(event: string): boolean;
 }
 
 // ---- identifiers ----
@@ -418,6 +420,10 @@ class Instance<S extends string, E extends string> implements FsmInstance<S, E> 
 
   private err(code: 'terminated' | 'unknown-event' | 'unknown-state' | 'event-not-permitted' | 'transition-not-permitted' | 'bad-timer-value', msg: string, extra: { event?: string; timer?: string } = {}): FsmError {
     return new FsmError(code, `${this._name}{${this._state}}: ${msg}`, { fsm: this.fsm.def.name, instance: this._name, state: this._state, ...extra });
+  }
+
+  permits(event: string): boolean {
+    return !this._terminated && (this.fsm.allState.has(event) || this.fsm.compiled[this._state]!.in.has(event));
   }
 
   dispatch(event: E, data?: unknown): void {

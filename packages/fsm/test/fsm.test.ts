@@ -712,3 +712,27 @@ describe('describe()', () => {
     expect(fsm.describe()).toContain('  Z  (unreachable)');
   });
 });
+
+describe('permits', () => {
+  it('tells whether an event would be taken in the current state, all-state events included, and nothing after termination', () => {
+    type S = 'A' | 'B';
+    type E = 'GO' | 'BACK' | 'ANY';
+    const f = new Fsm<S, E>({
+      name: 'P',
+      initial: 'A',
+      events: ['GO', 'BACK', 'ANY'],
+      allStateEvents: ['ANY'],
+      allStateAction: () => undefined,
+      states: {
+        A: { in: ['GO'], out: ['B'], action: (fi) => fi.stateChg('B') },
+        B: { in: ['BACK'], out: ['A'], action: (fi) => fi.stateChg('A') },
+      },
+    });
+    const fi = f.create({ id: 'p1', host: new VirtualClock(), timers: new TimerTable([]) });
+    expect([fi.permits('GO'), fi.permits('BACK'), fi.permits('ANY'), fi.permits('NOPE')]).toEqual([true, false, true, false]);
+    fi.dispatch('GO');
+    expect([fi.permits('GO'), fi.permits('BACK')]).toEqual([false, true]);
+    fi.terminate();
+    expect(fi.permits('ANY')).toBe(false);
+  });
+});

@@ -195,8 +195,6 @@ function startMedia(fi: CcFsm): void {
   );
 }
 
-const ACTIVE_CLEARING: readonly CcEvent[] = ['DISCONNECT', 'RELEASE', 'RELEASE_COMPL', 'PEER_RELEASE', 'CONN_GONE'];
-
 function count(fi: CcFsm, k: string): void {
   const c = d(fi).call.host.counters;
   c[k] = (c[k] ?? 0) + 1;
@@ -462,5 +460,3 @@ export function ccEventFor(dtap: DtapMessage): CcEvent | undefined {
       return undefined;
   }
 }
-
-export { ACTIVE_CLEARING };

@@ -116,7 +116,7 @@ export class MscCore {
     if (!st || st.mm.terminated) return;
     if (dtap.pd === 'cc') return this.onCc(conn, st, dtap);
     const ev = mmEventFor(dtap);
-    if (ev && st.mm.fsm.def.states[st.mm.state].in?.includes(ev)) return st.mm.dispatch(ev, dtap);
+    if (ev && st.mm.permits(ev)) return st.mm.dispatch(ev, dtap);
     this.deps.log.warn?.({ fsm: 'MM', id: st.mm.id, type: dtap.type, state: st.mm.state }, `${st.mm.name}{${st.mm.state}}: ${dtap.type} not expected here; ignored`);
   }
 
@@ -184,8 +184,7 @@ export class MscCore {
       this.deps.log.warn?.({ fsm: 'CC', conn: conn.name, type: dtap.type, key }, `${conn.name}: CC ${dtap.type} for no transaction (${key}); ignored`);
       return;
     }
-    const def = leg.fsm.def;
-    if (!(def.states[leg.state].in ?? []).includes(ev) && !(def.allStateEvents ?? []).includes(ev)) {
+    if (!leg.permits(ev)) {
       this.deps.log.warn?.({ fsm: 'CC', id: leg.id, type: dtap.type, state: leg.state }, `${leg.name}{${leg.state}}: ${dtap.type} not expected here; ignored`);
       return;
     }
