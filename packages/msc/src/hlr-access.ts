@@ -9,11 +9,18 @@ import { GsupError, type GsupHlrClient } from './gsup-client';
  */
 export type AuthInfo =
   | { kind: 'unknown' }
+  | HlrFailure
   | { kind: 'forbidden'; why: string }
   | { kind: 'none' }
   | { kind: 'vector'; rand: string; sres: string; kc: string; autn?: string; xres?: string };
 
 export type LocationResult = { kind: 'unknown' } | { kind: 'forbidden'; why: string } | { kind: 'ok'; msisdn?: string };
+
+/** The HLR could not answer (it threw, its link is down, it timed out): a network failure, not a refusal. */
+export interface HlrFailure {
+  kind: 'failed';
+  why: string;
+}
 
 export interface HlrAccess {
   /** One authentication vector for the subscriber (SEND AUTH INFO). */
@@ -85,7 +92,7 @@ export function gsupHlr(client: GsupHlrClient): HlrAccess {
     async authInfo(imsi) {
       try {
         const [t] = await client.sendAuthInfo(imsi, 1);
-        if (!t) return { kind: 'forbidden', why: 'HLR: no authentication vector' };
+        if (!t) return { kind: 'failed', why: 'HLR: no authentication vector' };
         return { kind: 'vector', rand: t.rand, sres: t.sres, kc: t.kc, ...(t.autn ? { autn: t.autn } : {}), ...(t.autn && t.res ? { xres: t.res } : {}) };
       } catch (err) {
         return refused(err);

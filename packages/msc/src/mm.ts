@@ -1,5 +1,5 @@
 import { Fsm, type FsmInstance, type FsmLog, type TimerHost, type TimerTable } from '@snaptel/fsm';
-import type { AuthInfo, HlrAccess, LocationResult } from './hlr-access';
+import type { AuthInfo, HlrAccess, HlrFailure, LocationResult } from './hlr-access';
 import type { Dtap, DtapMessage, MobileIdentity } from '@snaptel/gsm48';
 import type { BssmapMessage } from '@snaptel/bssap';
 import type { VlrStore } from '@snaptel/vlr';
@@ -130,35 +130,49 @@ function release(fi: MmFsm, why: string): void {
   d.onEnd?.(fi, why);
 }
 
+/**
+ * Asks the HLR. An answer given at once goes straight on; a promise makes MM
+ * wait in `wait` (timer X3) until `event` brings the answer. An HLR that
+ * throws or rejects is a failure of the network, not of the subscriber.
+ */
+function askHlr<T>(fi: MmFsm, ask: () => T | Promise<T>, wait: 'WAIT_HLR_AUTH' | 'WAIT_HLR_UL', event: 'HLR_AUTH_INFO' | 'HLR_UL_RESULT', go: (fi: MmFsm, answer: T | HlrFailure) => void): void {
+  const failed = (err: unknown): HlrFailure => ({ kind: 'failed', why: `HLR: ${(err as Error)?.message ?? String(err)}` });
+  let answer: T | Promise<T>;
+  try {
+    answer = ask();
+  } catch (err) {
+    return go(fi, failed(err));
+  }
+  if (!(answer instanceof Promise)) return go(fi, answer);
+  fi.stateChg(wait);
+  const deliver = (a: T | HlrFailure) => {
+    if (!fi.terminated && fi.state === wait) fi.dispatch(event, a);
+  };
+  answer.then(deliver, (err: unknown) => deliver(failed(err)));
+}
+
+/** The reject for an HLR answer that is not a yes, or undefined for a yes. */
+function hlrRefusal(fi: MmFsm, a: AuthInfo | LocationResult): void | true {
+  const d = data(fi);
+  if (a.kind === 'unknown') return void reject(fi, d.core.cfg.unknownImsiCause, 'IMSI unknown in HLR');
+  if (a.kind === 'forbidden') return void reject(fi, d.core.cfg.unknownImsiCause, a.why);
+  if (a.kind === 'failed') return void reject(fi, MM_CAUSE.NETWORK_FAILURE, a.why);
+  return true;
+}
+
 /** After identification: the HLR is asked for a vector (at once, or MM waits in WAIT_HLR_AUTH). */
 function identified(fi: MmFsm): void {
   const d = data(fi);
   if (fi.id !== `IMSI-${d.imsi}`) fi.updateId(`IMSI-${d.imsi}`);
   if (d.purpose !== 'lu' && d.core.vlr.slotOf(d.imsi!) < 0) return reject(fi, MM_CAUSE.IMSI_UNKNOWN_IN_VLR, 'not registered in this VLR');
   if (!d.core.cfg.authenticate) return authenticated(fi);
-  let info: AuthInfo | Promise<AuthInfo>;
-  try {
-    info = d.core.hlr.authInfo(d.imsi!);
-  } catch (err) {
-    return reject(fi, MM_CAUSE.NETWORK_FAILURE, `HLR: ${(err as Error).message}`);
-  }
-  if (!(info instanceof Promise)) return gotAuthInfo(fi, info);
-  fi.stateChg('WAIT_HLR_AUTH');
-  info.then(
-    (i) => {
-      if (!fi.terminated && fi.state === 'WAIT_HLR_AUTH') fi.dispatch('HLR_AUTH_INFO', i);
-    },
-    (err: Error) => {
-      if (!fi.terminated && fi.state === 'WAIT_HLR_AUTH') fi.dispatch('HLR_AUTH_INFO', { kind: 'forbidden', why: `HLR: ${err.message}` } satisfies AuthInfo);
-    },
-  );
+  askHlr<AuthInfo>(fi, () => d.core.hlr.authInfo(d.imsi!), 'WAIT_HLR_AUTH', 'HLR_AUTH_INFO', gotAuthInfo);
 }
 
-function gotAuthInfo(fi: MmFsm, info: AuthInfo): void {
+function gotAuthInfo(fi: MmFsm, info: AuthInfo | HlrFailure): void {
   const d = data(fi);
-  if (info.kind === 'unknown') return reject(fi, d.core.cfg.unknownImsiCause, 'IMSI unknown in HLR');
-  if (info.kind === 'forbidden') return reject(fi, info.why.startsWith('HLR:') ? MM_CAUSE.NETWORK_FAILURE : d.core.cfg.unknownImsiCause, info.why);
   if (info.kind === 'none') return authenticated(fi);
+  if (info.kind !== 'vector') return void hlrRefusal(fi, info);
   // UMTS authentication (AUTN sent): the MS answers with RES, its first 4 octets in the SRES
   // field and the rest in the extended RES (TS 24.008 §9.2.3); GSM: SRES.
   d.expectSres = info.xres ?? info.sres;
@@ -181,31 +195,12 @@ function authenticated(fi: MmFsm): void {
 
 function ciphered(fi: MmFsm): void {
   const d = data(fi);
-  const now = d.core.host.now();
-  const vlr = d.core.vlr;
-  if (d.purpose === 'lu') {
-    let ul: LocationResult | Promise<LocationResult>;
-    try {
-      ul = d.core.hlr.updateLocation(d.imsi!);
-    } catch (err) {
-      return reject(fi, MM_CAUSE.NETWORK_FAILURE, `HLR: ${(err as Error).message}`);
-    }
-    if (!(ul instanceof Promise)) return located(fi, ul);
-    fi.stateChg('WAIT_HLR_UL');
-    ul.then(
-      (r) => {
-        if (!fi.terminated && fi.state === 'WAIT_HLR_UL') fi.dispatch('HLR_UL_RESULT', r);
-      },
-      (err: Error) => {
-        if (!fi.terminated && fi.state === 'WAIT_HLR_UL') fi.dispatch('HLR_UL_RESULT', { kind: 'forbidden', why: `HLR: ${err.message}` } satisfies LocationResult);
-      },
-    );
-    return;
-  }
+  if (d.purpose === 'lu') return askHlr<LocationResult>(fi, () => d.core.hlr.updateLocation(d.imsi!), 'WAIT_HLR_UL', 'HLR_UL_RESULT', located);
   // CM service request or paging response: the connection now serves.
+  const vlr = d.core.vlr;
   const slot = vlr.slotOf(d.imsi!);
   d.slot = slot;
-  vlr.update(slot, { lastSeen: now, ...(d.kc ? { kc: d.kc, cksn: 0 } : {}) });
+  vlr.update(slot, { lastSeen: d.core.host.now(), ...(d.kc ? { kc: d.kc, cksn: 0 } : {}) });
   if (d.purpose === 'cm-service') d.conn.sendDtap(mmMsg('CM Service Accept'));
   count(d, `${d.purpose}-accepted`);
   fi.stateChg('ACCEPTED');
@@ -213,32 +208,29 @@ function ciphered(fi: MmFsm): void {
 }
 
 /** The HLR took the location update: register in the VLR, LU ACCEPT (with a new TMSI). */
-function located(fi: MmFsm, ul: LocationResult): void {
+function located(fi: MmFsm, ul: LocationResult | HlrFailure): void {
+  if (ul.kind !== 'ok') return void hlrRefusal(fi, ul);
   const d = data(fi);
-  if (ul.kind === 'unknown') return reject(fi, d.core.cfg.unknownImsiCause, 'IMSI unknown in HLR');
-  if (ul.kind === 'forbidden') return reject(fi, ul.why.startsWith('HLR:') ? MM_CAUSE.NETWORK_FAILURE : d.core.cfg.unknownImsiCause, ul.why);
   const now = d.core.host.now();
   const vlr = d.core.vlr;
-  {
-    const slot = vlr.register(d.imsi!, {
-      ...(ul.msisdn ? { msisdn: ul.msisdn } : {}),
-      lac: d.lac,
-      state: 'attached',
-      lastSeen: now,
-      luExpiry: now + d.core.timers.ms('T3212'),
-      ...(d.kc ? { kc: d.kc, cksn: 0 } : {}),
-    });
-    d.slot = slot;
-    const lai = { mcc: d.core.cfg.mcc, mnc: d.core.cfg.mnc, lac: d.lac };
-    if (d.core.cfg.reallocateTmsi) {
-      d.newTmsi = vlr.allocateTmsi(slot);
-      d.conn.sendDtap(mmMsg('Location Updating Accept', { lai, mobileIdentity: { type: 'tmsi', tmsi: d.newTmsi } }));
-      fi.stateChg('WAIT_TMSI_ACK', { timer: 'T3250' });
-      return;
-    }
-    d.conn.sendDtap(mmMsg('Location Updating Accept', { lai }));
-    luDone(fi);
+  const slot = vlr.register(d.imsi!, {
+    ...(ul.msisdn ? { msisdn: ul.msisdn } : {}),
+    lac: d.lac,
+    state: 'attached',
+    lastSeen: now,
+    luExpiry: now + d.core.timers.ms('T3212'),
+    ...(d.kc ? { kc: d.kc, cksn: 0 } : {}),
+  });
+  d.slot = slot;
+  const lai = { mcc: d.core.cfg.mcc, mnc: d.core.cfg.mnc, lac: d.lac };
+  if (d.core.cfg.reallocateTmsi) {
+    d.newTmsi = vlr.allocateTmsi(slot);
+    d.conn.sendDtap(mmMsg('Location Updating Accept', { lai, mobileIdentity: { type: 'tmsi', tmsi: d.newTmsi } }));
+    fi.stateChg('WAIT_TMSI_ACK', { timer: 'T3250' });
+    return;
   }
+  d.conn.sendDtap(mmMsg('Location Updating Accept', { lai }));
+  luDone(fi);
 }
 
 function luDone(fi: MmFsm): void {
@@ -327,7 +319,7 @@ export const MM_FSM = new Fsm<S, E>({
       out: ['WAIT_AUTH', 'WAIT_CIPH', 'WAIT_HLR_UL', 'WAIT_TMSI_ACK', 'ACCEPTED', 'RELEASING'],
       timer: 'X3',
       action(fi, _e, info) {
-        gotAuthInfo(fi, info as AuthInfo);
+        gotAuthInfo(fi, info as AuthInfo | HlrFailure);
       },
     },
     WAIT_HLR_UL: {
@@ -336,7 +328,7 @@ export const MM_FSM = new Fsm<S, E>({
       out: ['WAIT_TMSI_ACK', 'RELEASING'],
       timer: 'X3',
       action(fi, _e, r) {
-        located(fi, r as LocationResult);
+        located(fi, r as LocationResult | HlrFailure);
       },
     },
     WAIT_AUTH: {
