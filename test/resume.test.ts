@@ -237,14 +237,17 @@ describe('snaptel info', () => {
 });
 
 describe('an image holding tens of MB of typed arrays', () => {
-  it('is not written when V8 cannot resume it (10^6 HLR subscribers in ~80 MB of typed arrays: SIGSEGV while deserializing), and the reason names the fix', async () => {
-    const dir = tmpDir('big-hlr-raw');
+  it('is not written when V8 cannot resume it, and the reason names the ArrayBuffers and the fix', async () => {
+    // V8's own crash (SIGSEGV deserializing an HLR of 10^6 subscribers, ~80 MB of typed arrays) comes and
+    // goes with timing; this package fails to resume every time (a V8 flag changed while building).
+    const dir = tmpDir('unresumable');
     const recipe = path.join(dir, 'r.json');
-    fs.writeFileSync(recipe, JSON.stringify({ package: 'big-hlr', packages: { 'big-hlr': { count: 1_000_000, port: 1 } } }));
-    const out = path.join(dir, 'big.img');
+    fs.writeFileSync(recipe, JSON.stringify({ package: 'unresumable' }));
+    const out = path.join(dir, 'bad.img');
     const r = snaptel(['deploy', '--config', recipe, '--out', out, '-q']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/the new image does not resume \(killed by SIGSEGV\) — the heap held \d+(\.\d)? MB of ArrayBuffers .*stow them with stow\(\)\/unstow\(\) from @snaptel\/image.*; no image written/);
+    expect(r.stderr).toMatch(/the new image does not resume \((killed by SIGSEGV|exit code \d+)\) — the heap held \d+(\.\d)? MB of ArrayBuffers .*stow them with stow\(\)\/unstow\(\) from @snaptel\/image.*; no image written/);
+    expect(r.stderr).toMatch(/Expected tag/);
     expect(fs.existsSync(out)).toBe(false);
   }, 180_000);
 

@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { InvalidPackageError, MissingPackageError, SnaptelError } from './errors';
 import { wrapBundle } from './guard';
-import type { BuildReport } from './image-main';
 import { openImage, sha256, writeImage, writeVerifiedStamp, type Manifest } from './image-file';
 import { checkDefinition, resolveOrder, type PackageDefinition } from './package';
-import { smokeTest } from './smoke';
+import { buildBlob, BuildFailed, type OkReport } from './builder';
 import type { Recipe } from './runtime';
 
 /** A recipe file (images/<name>.json) as a user writes it. */
@@ -215,31 +214,25 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
     const blobFile = path.join(buildDir, 'image.blob');
     const reportFile = path.join(buildDir, 'report.json');
-    const { code, signal, stderr } = await runBuilder(
-      ['--snapshot-blob', blobFile, '--build-snapshot', bundleFile],
-      { ...process.env, SNAPTEL_BUILD_REPORT: reportFile },
-      cwd,
-      o.onOutput ?? ((c) => process.stderr.write(c)),
-    );
-    const report = fs.existsSync(reportFile) ? (JSON.parse(fs.readFileSync(reportFile, 'utf8')) as BuildReport) : undefined;
-    if (report && !report.ok) {
-      const e = report.error;
-      let msg = e.message;
-      if (e.handles?.length)
-        msg += '\n' + e.handles.map((h) => `  - ${h.what}\n${h.stack.map((f) => `      ${sourceOf(f, bundle, bundleFile)}`).join('\n')}`).join('\n');
-      throw new DeployError(e.code, msg);
+    let report: OkReport;
+    try {
+      report = await buildBlob({
+        args: ['--snapshot-blob', blobFile, '--build-snapshot', bundleFile],
+        blobFile,
+        reportFile,
+        cwd,
+        onOutput: o.onOutput ?? ((c) => process.stderr.write(c)),
+        onSpawn: (child) => (builder = child),
+        execArgv: [],
+      });
+    } catch (err) {
+      if (!(err instanceof BuildFailed)) throw err;
+      let msg = err.message;
+      if (err.handles?.length)
+        msg += '\n' + err.handles.map((h) => `  - ${h.what}\n${h.stack.map((f) => `      ${sourceOf(f, bundle, bundleFile)}`).join('\n')}`).join('\n');
+      if (err.code === 'does-not-resume') msg += '; no image written';
+      throw new DeployError(err.code, msg);
     }
-    if (code !== 0 || !fs.existsSync(blobFile)) {
-      const tail = stderr.trim().split('\n').slice(-6).join('\n');
-      const why = signal ? `killed by ${signal}` : `exit code ${code}`;
-      const ext = /Unknown external reference/.test(stderr)
-        ? ' (V8 met a native object it cannot snapshot: a module such as tls loaded outside the runtime\'s require)'
-        : '';
-      throw new DeployError('builder-crashed', `the snapshot builder failed (${why})${ext}:\n${tail}`);
-    }
-    if (!report?.ok) throw new DeployError('builder-crashed', 'the snapshot builder wrote no report');
-    const smoke = await smokeTest(blobFile, report.execArgv, report.arrayBuffersMb);
-    if (smoke) throw new DeployError('does-not-resume', `${smoke}; no image written`);
     const blob = fs.readFileSync(blobFile);
     const bundleGz = zlib.gzipSync(bundle, { level: 9 });
     const manifest: Manifest = {
@@ -273,31 +266,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   }
 }
 
-let builder: ReturnType<typeof spawn> | undefined;
-
-function runBuilder(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-  onOutput: (c: Buffer) => void,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    builder = child;
-    let stderr = '';
-    child.stdout.on('data', onOutput);
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      if (stderr.length > 65536) stderr = stderr.slice(-32768);
-      onOutput(c);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      builder = undefined;
-      resolve({ code, signal, stderr });
-    });
-  });
-}
+let builder: ChildProcess | undefined;
 
 /**
  * Maps a stack frame in the bundle ("at f (/tmp/.../bundle.cjs:120:7)") to the

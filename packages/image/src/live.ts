@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as zlib from 'node:zlib';
 import { ServiceError } from './errors';
-import type { BuildReport } from './image-main';
 import { openImage, readBundle, sha256, writeImageAsync, writeVerifiedStampAsync, type Manifest } from './image-file';
 import type { Runtime } from './runtime';
 import { encodeState, type StateFile } from './state';
-import { smokeTest } from './smoke';
+import { buildBlob, BuildFailed, type OkReport } from './builder';
 
 export interface SnapshotResult {
   file: string;
@@ -82,7 +81,7 @@ export class LiveSnapshots {
   running = false;
   last: SnapshotResult | { error: string; at: string; reason: string } | undefined;
   count = 0;
-  private builder: ReturnType<typeof spawn> | undefined;
+  private builder: ChildProcess | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -145,23 +144,21 @@ export class LiveSnapshots {
       await fs.promises.writeFile(stateFile, stateBytes, { mode: 0o600 });
       await fs.promises.writeFile(bundleFile, await new Promise<Buffer>((res, rej) => zlib.gunzip(bundleGz, (e, b) => (e ? rej(e) : res(b)))));
 
-      const { code, signal, output } = await this.build(
-        [...src.manifest.node.execArgv, '--snapshot-blob', blobFile, '--build-snapshot', bundleFile],
-        { SNAPTEL_BUILD_REPORT: reportFile, SNAPTEL_IMPORT_STATE: stateFile },
-      );
-      let report: BuildReport | undefined;
+      let report: OkReport;
       try {
-        report = JSON.parse(await fs.promises.readFile(reportFile, 'utf8')) as BuildReport;
-      } catch {
-        report = undefined;
+        report = await buildBlob({
+          args: [...src.manifest.node.execArgv, '--snapshot-blob', blobFile, '--build-snapshot', bundleFile],
+          blobFile,
+          reportFile,
+          env: { SNAPTEL_IMPORT_STATE: stateFile },
+          onSpawn: (child) => (this.builder = child),
+          execArgv: src.manifest.node.execArgv,
+        });
+      } catch (err) {
+        if (!(err instanceof BuildFailed)) throw err;
+        if (err.code === 'does-not-resume') throw new ServiceError(err.code, `${err.message}; the image on disk is left as it was`);
+        throw new ServiceError(err.code, `snapshot builder: ${err.message}`);
       }
-      if (report && !report.ok) throw new ServiceError(report.error.code, `snapshot builder: ${report.error.message}`);
-      if (code !== 0 || !report?.ok || !fs.existsSync(blobFile)) {
-        const tail = output.trim().split('\n').slice(-5).join('\n');
-        throw new ServiceError('builder-crashed', `snapshot builder failed (${signal ? `killed by ${signal}` : `exit code ${code}`}):\n${tail}`);
-      }
-      const smoke = await smokeTest(blobFile, src.manifest.node.execArgv, report.arrayBuffersMb);
-      if (smoke) throw new ServiceError('does-not-resume', `${smoke}; the image on disk is left as it was`);
       const manifest: Manifest = {
         ...src.manifest,
         createdAt: new Date().toISOString(),
@@ -207,27 +204,5 @@ export class LiveSnapshots {
       this.running = false;
       await fs.promises.rm(work, { recursive: true, force: true }).catch(() => undefined);
     }
-  }
-
-  private build(args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    // The builder is not the service: it must not talk to systemd or think it is a daemon.
-    for (const k of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'SNAPTEL_DAEMON_FD', 'LISTEN_FDS', 'LISTEN_PID']) delete childEnv[k];
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-      this.builder = child;
-      let output = '';
-      const keep = (c: Buffer) => {
-        output += c.toString();
-        if (output.length > 65536) output = output.slice(-32768);
-      };
-      child.stdout!.on('data', keep);
-      child.stderr!.on('data', keep);
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        this.builder = undefined;
-        resolve({ code, signal, output });
-      });
-    });
   }
 }
