@@ -1,3 +1,4 @@
+import { KeyIndex, decodeDigits, digitKey, isDigitKey } from '@snaptel/columns';
 import { HlrError } from './errors';
 
 /**
@@ -102,22 +103,12 @@ const SQN_LIMIT = 2 ** 48;
 const MIN_CAPACITY = 16;
 /** Slots hold index + 1 in an Int32Array twice the capacity. */
 const MAX_CAPACITY = 2 ** 28;
-const POW10: readonly number[] = Array.from({ length: 17 }, (_, i) => 10 ** i);
 const INPUT_FIELDS = new Set(['imsi', 'msisdn', 'ki', 'opc', 'algo', 'sqn', 'cs', 'ps']);
 
 // ---------------------------------------------------------------------------
 // Encodings
 
-/** 1001 -> '001'. */
-export function decodeDigits(key: number): string {
-  return String(key).slice(1);
-}
-
-/** Whether `k` encodes 1-15 digits: an integer in [10^L, 2*10^L) for some L in 1..15. */
-function isDigitKey(k: number): boolean {
-  if (!(k >= 10 && k < 2e15) || Math.floor(k) !== k) return false;
-  for (let l = 1; ; l++) if (k < 2 * POW10[l]!) return k >= POW10[l]!;
-}
+export { decodeDigits };
 
 /** A short, safe rendering of a bad value for an error message. */
 function show(v: unknown): string {
@@ -134,18 +125,9 @@ function invalid(field: string, message: string): HlrError {
 }
 
 function digitsArg(field: string, v: unknown): number {
-  // One pass: check the digits and build the encoded number "1<digits>" (exact: < 2^53).
-  if (typeof v === 'string' && v.length >= 1 && v.length <= 15) {
-    let k = 1;
-    let i = 0;
-    for (; i < v.length; i++) {
-      const d = v.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) break;
-      k = k * 10 + d;
-    }
-    if (i === v.length) return k;
-  }
-  throw invalid(field, `${field} ${show(v)} must be 1-15 digits`);
+  const k = digitKey(v);
+  if (k === undefined) throw invalid(field, `${field} ${show(v)} must be 1-15 digits`);
+  return k;
 }
 
 function hexDigit(c: number): number {
@@ -201,20 +183,6 @@ function algoNeeds(algo: number, flags: number): string | undefined {
   return flags & FLAG_KI ? undefined : 'ki';
 }
 
-function hashKey(k: number): number {
-  // k is an integer below 2^53: mix its two 32-bit halves (murmur3 finalizer).
-  let h = (k >>> 0) ^ Math.imul((k / 4294967296) >>> 0, 0x9e3779b1);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-function tableSize(capacity: number): number {
-  let size = 32;
-  while (size < 2 * capacity) size *= 2;
-  return size;
-}
-
 function isTyped(v: unknown, type: string): boolean {
   return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === `[object ${type}]`;
 }
@@ -227,77 +195,6 @@ function allZero(a: Uint8Array, from: number, to: number): boolean {
 // ---------------------------------------------------------------------------
 // Index: open addressing, linear probing, backward-shift deletion (no tombstones)
 
-/**
- * Maps an encoded key to a record index. Slots hold index + 1 (0 = empty);
- * the keys themselves live in the store's column, passed to each call, so
- * the table is one Int32Array. Load factor stays at or below 1/2: the table
- * has at least twice as many slots as the store has capacity.
- */
-class KeyIndex {
-  readonly slots: Int32Array;
-  private readonly mask: number;
-
-  constructor(capacity: number) {
-    const size = tableSize(capacity);
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
-  }
-
-  /** Record index of key `k`, or -1. */
-  find(keys: Float64Array, k: number): number {
-    const { slots, mask } = this;
-    for (let s = hashKey(k) & mask; ; s = (s + 1) & mask) {
-      const v = slots[s]!;
-      if (v === 0) return -1;
-      if (keys[v - 1] === k) return v - 1;
-    }
-  }
-
-  /** Adds `k` -> `index`; the caller knows `k` is absent. */
-  insert(k: number, index: number): void {
-    const { slots, mask } = this;
-    let s = hashKey(k) & mask;
-    while (slots[s] !== 0) s = (s + 1) & mask;
-    slots[s] = index + 1;
-  }
-
-  /**
-   * Removes `k` (present) and shifts back the entries of its probe run that
-   * would otherwise become unreachable (Knuth 6.4, Algorithm R), so lookups
-   * never need tombstones. `keys` must still hold every indexed key.
-   */
-  delete(keys: Float64Array, k: number): void {
-    const { slots, mask } = this;
-    let i = hashKey(k) & mask;
-    for (;;) {
-      const v = slots[i]!;
-      if (v === 0) return;
-      if (keys[v - 1] === k) break;
-      i = (i + 1) & mask;
-    }
-    slots[i] = 0;
-    for (let j = (i + 1) & mask; slots[j] !== 0; j = (j + 1) & mask) {
-      const home = hashKey(keys[slots[j]! - 1]!) & mask;
-      // The entry at j may move to the hole at i if i lies on its probe path home..j.
-      if (((j - home) & mask) >= ((j - i) & mask)) {
-        slots[i] = slots[j]!;
-        slots[j] = 0;
-        i = j;
-      }
-    }
-  }
-
-  /** The slot of `k` that points at record `from` now points at `to`. */
-  relink(k: number, from: number, to: number): void {
-    const { slots, mask } = this;
-    for (let s = hashKey(k) & mask; slots[s] !== 0; s = (s + 1) & mask)
-      if (slots[s] === from + 1) {
-        slots[s] = to + 1;
-        return;
-      }
-    throw new Error(`hlr: index lost record ${from}`); // unreachable unless the store is broken
-  }
-}
 
 // ---------------------------------------------------------------------------
 
@@ -392,8 +289,8 @@ export class SubscriberStore {
     this.algoB[i] = algo;
     this.sqnA[i] = sqn;
     this.flagsB[i] = flags;
-    this.byImsi.insert(imsi, i);
-    if (msisdn !== 0) this.byMsisdnK.insert(msisdn, i);
+    this.byImsi.insert(this.imsiK, i);
+    if (msisdn !== 0) this.byMsisdnK.insert(this.msisdnK, i);
   }
 
   /**
@@ -433,7 +330,7 @@ export class SubscriberStore {
     if (msisdn !== oldMsisdn) {
       if (oldMsisdn !== 0) this.byMsisdnK.delete(this.msisdnK, oldMsisdn);
       this.msisdnK[i] = msisdn;
-      if (msisdn !== 0) this.byMsisdnK.insert(msisdn, i);
+      if (msisdn !== 0) this.byMsisdnK.insert(this.msisdnK, i);
     }
     if (o.ki === null) this.kiB.fill(0, i * KEY, i * KEY + KEY);
     else if (o.ki !== undefined) this.kiB.set(this.scratchKi, i * KEY);
@@ -592,11 +489,11 @@ export class SubscriberStore {
       if (needs) throw at('algo', i, `algo '${ALGOS[a]}' needs ${needs}`);
       const j = store.byImsi.find(store.imsiK, k);
       if (j >= 0) throw at('imsi', i, `duplicate of subscriber ${j} (imsi '${decodeDigits(k)}')`);
-      store.byImsi.insert(k, i);
+      store.byImsi.insert(store.imsiK, i);
       if (m !== 0) {
         const jm = store.byMsisdnK.find(store.msisdnK, m);
         if (jm >= 0) throw at('msisdn', i, `duplicate of subscriber ${jm} (msisdn '${decodeDigits(m)}')`);
-        store.byMsisdnK.insert(m, i);
+        store.byMsisdnK.insert(store.msisdnK, i);
       }
       store.n = i + 1; // the indexes only ever see checked records
     }
@@ -669,8 +566,8 @@ export class SubscriberStore {
     this.byImsi = new KeyIndex(capacity);
     this.byMsisdnK = new KeyIndex(capacity);
     for (let i = 0; i < n; i++) {
-      this.byImsi.insert(this.imsiK[i]!, i);
-      if (this.msisdnK[i] !== 0) this.byMsisdnK.insert(this.msisdnK[i]!, i);
+      this.byImsi.insert(this.imsiK, i);
+      if (this.msisdnK[i] !== 0) this.byMsisdnK.insert(this.msisdnK, i);
     }
   }
 }

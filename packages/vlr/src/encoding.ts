@@ -1,4 +1,7 @@
+import { decodeDigits, digitKey, isDigitKey, POW10 } from '@snaptel/columns';
 import { VlrError } from './errors';
+
+export { decodeDigits, isDigitKey, POW10 };
 
 /**
  * Value encodings shared by the store and its state checks.
@@ -13,18 +16,6 @@ import { VlrError } from './errors';
  * below 10^8.
  */
 
-export const POW10: readonly number[] = Array.from({ length: 17 }, (_, i) => 10 ** i);
-
-/** 1001 -> '001'. */
-export function decodeDigits(key: number): string {
-  return String(key).slice(1);
-}
-
-/** Whether `k` encodes 1-15 digits: an integer in [10^L, 2*10^L) for some L in 1..15. */
-export function isDigitKey(k: number): boolean {
-  if (!(k >= 10 && k < 2e15) || Math.floor(k) !== k) return false;
-  for (let l = 1; ; l++) if (k < 2 * POW10[l]!) return k >= POW10[l]!;
-}
 
 /** A short, safe rendering of a bad value for an error message. */
 export function show(v: unknown): string {
@@ -44,18 +35,9 @@ export function invalid(field: string, message: string): VlrError {
 
 /** '001010000000001' -> 1001010000000001; throws unless 1-15 decimal digits. */
 export function digitsArg(field: string, v: unknown): number {
-  // One pass: check the digits and build "1<digits>" (exact: < 2^53).
-  if (typeof v === 'string' && v.length >= 1 && v.length <= 15) {
-    let k = 1;
-    let i = 0;
-    for (; i < v.length; i++) {
-      const d = v.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) break;
-      k = k * 10 + d;
-    }
-    if (i === v.length) return k;
-  }
-  throw invalid(field, `${field} ${show(v)} must be 1-15 digits`);
+  const k = digitKey(v);
+  if (k === undefined) throw invalid(field, `${field} ${show(v)} must be 1-15 digits`);
+  return k;
 }
 
 /** Writes the two halves of a 16-digit IMEISV into out[0], out[1]; throws otherwise. */

@@ -235,11 +235,12 @@ describe('memory', () => {
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as Record<string, { live: number; frozen: number }>;
-    // Objects per subscriber would add 10^5 nodes or more; the store adds a few dozen whatever the count
-    // (heap snapshot node counts wander by a few hundred from one snapshot to the next: caches, code).
+    // Objects per subscriber would add 10^5 nodes or more; the store adds a few dozen whatever the count.
+    // Heap snapshot node counts wander from one snapshot to the next (caches, code, feedback): by up to
+    // about 1.5k seen here, so the bound is 10^4, a tenth of one object per subscriber.
     for (const form of ['live', 'frozen'] as const) {
-      expect(Math.abs(out[100000]![form] - out[1000]![form])).toBeLessThan(1000);
-      expect(out[100000]![form]).toBeLessThan(1500);
+      expect(Math.abs(out[100000]![form] - out[1000]![form])).toBeLessThan(10_000);
+      expect(out[100000]![form]).toBeLessThan(10_000);
     }
   });
 });
