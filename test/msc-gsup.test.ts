@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BscSim } from '@snaptel/bsc-sim';
 import { request } from '../packages/image/src/remote';
-import { OsmoHlr } from '../packages/msc/test/osmo-hlr';
+import { OsmoHlr } from './osmo-hlr-peer';
 import { freePorts, Running, snaptel, tmpDir } from './helpers';
 
 /**

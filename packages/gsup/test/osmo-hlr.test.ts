@@ -1,12 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '@snaptel/codec';
 import { decode as ipaDecode, encode as ipaEncode, IpaDeframer, type IpaMessage } from '@snaptel/ipa';
 import { decode, encode, encodeIpa, type GsupMessage } from '../src';
+import { OsmoHlr } from '../../../test/osmo-hlr-peer';
 
 /**
  * Live test against the real osmo-hlr (Debian package): temporary config and
@@ -23,18 +22,9 @@ const KI = '000102030405060708090a0b0c0d0e0f';
 
 const hlrInstalled = spawnSync('osmo-hlr', ['--version'], { encoding: 'utf8', timeout: 5000 }).status === 0;
 
-let dir = '';
-let proc: ChildProcess | undefined;
-let log = '';
+let hlr: OsmoHlr | undefined;
 let host = '';
-
-function portFree(h: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, h, () => s.close(() => resolve(true)));
-  });
-}
+const log = () => hlr?.output ?? '';
 
 async function connectRetry(h: string, port: number, ms: number): Promise<net.Socket> {
   const until = Date.now() + ms;
@@ -45,47 +35,13 @@ async function connectRetry(h: string, port: number, ms: number): Promise<net.So
         s.once('error', reject);
       });
     } catch (e) {
-      if (Date.now() > until) throw new Error(`cannot connect to ${h}:${port}: ${(e as Error).message}\n${log}`);
+      if (Date.now() > until) throw new Error(`cannot connect to ${h}:${port}: ${(e as Error).message}\n${log()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 }
 
 /** Reads from a socket until `re` matches the accumulated text, bounded. */
-function readUntil(s: net.Socket, re: RegExp, ms: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const t = setTimeout(() => done(new Error(`VTY timeout waiting for ${re}: ${buf}`)), ms);
-    const onData = (d: Buffer) => {
-      buf += d.toString('latin1');
-      if (re.test(buf)) done();
-    };
-    const done = (e?: Error) => {
-      clearTimeout(t);
-      s.off('data', onData);
-      if (e) reject(e);
-      else resolve(buf);
-    };
-    s.on('data', onData);
-  });
-}
-
-async function vty(h: string, port: number, commands: string[]): Promise<string[]> {
-  const s = await connectRetry(h, port, 10_000);
-  try {
-    await readUntil(s, /OsmoHLR> $/, 5000);
-    const out: string[] = [];
-    for (const c of commands) {
-      const wait = readUntil(s, /OsmoHLR# $/, 5000);
-      s.write(`${c}\r\n`);
-      out.push(await wait);
-    }
-    return out;
-  } finally {
-    s.destroy();
-  }
-}
-
 /** A GSUP client: IPA frames in, with a bounded wait for the next one. */
 class Client {
   readonly received: Uint8Array[] = [];
@@ -105,7 +61,7 @@ class Client {
     const until = Date.now() + ms;
     while (!this.queue.length) {
       const left = until - Date.now();
-      if (left <= 0) throw new Error(`no frame from osmo-hlr within ${ms} ms\n${log}`);
+      if (left <= 0) throw new Error(`no frame from osmo-hlr within ${ms} ms\n${log()}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
         this.waiter = () => (clearTimeout(t), r());
@@ -133,27 +89,16 @@ let idGet: IpaMessage | undefined;
 describe('live osmo-hlr', () => {
   beforeAll(async () => {
     if (!hlrInstalled) return;
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snaptel-hlr-'));
-    for (let i = 0; i < 20 && !host; i++) {
-      const h = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-      if ((await portFree(h, 4222)) && (await portFree(h, 4259)) && (await portFree(h, 4258))) host = h;
-    }
-    if (!host) throw new Error('no free loopback address for osmo-hlr');
-    fs.writeFileSync(
-      path.join(dir, 'hlr.cfg'),
-      ['log stderr', ' logging color 0', ' logging level main info', 'line vty', ` bind ${host} 4258`, 'ctrl', ` bind ${host}`, 'hlr', ' gsup', `  bind ip ${host}`, ''].join('\n'),
-    );
-    proc = spawn('osmo-hlr', ['-c', path.join(dir, 'hlr.cfg'), '-l', path.join(dir, 'hlr.db'), '-s'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout!.on('data', (d) => (log += d));
-    proc.stderr!.on('data', (d) => (log += d));
-    const out = await vty(host, 4258, [
-      'enable',
+    hlr = await OsmoHlr.create();
+    await hlr.start();
+    host = hlr.host;
+    const out = await hlr.vty([
       `subscriber imsi ${IMSI} create`,
       `subscriber imsi ${IMSI} update msisdn ${MSISDN}`,
       `subscriber imsi ${IMSI} update aud2g comp128v1 ki ${KI}`,
       `show subscriber imsi ${IMSI}`,
     ]);
-    expect(out[4]).toContain(`MSISDN: ${MSISDN}`);
+    expect(out[3]).toContain(`MSISDN: ${MSISDN}`);
     const sock = await connectRetry(host, 4222, 5000);
     client = new Client(sock);
     // osmo-hlr asks who we are (CCM ID_GET); answer every tag it asks for.
@@ -165,21 +110,13 @@ describe('live osmo-hlr', () => {
 
   afterAll(async () => {
     client?.sock.destroy();
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((r) => proc!.once('exit', () => r()));
-      proc.kill('SIGTERM');
-      const t = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))]);
-      if (!t) {
-        proc.kill('SIGKILL');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-      }
-    }
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await hlr?.stop();
+    if (hlr) fs.rmSync(hlr.dir, { recursive: true, force: true });
   });
 
   it('osmo-hlr is installed (required: this test fails rather than skips without it)', () => {
     expect(hlrInstalled, 'osmo-hlr not found in PATH').toBe(true);
-    expect(proc?.pid).toBeGreaterThan(0);
+    expect(hlr?.proc?.pid).toBeGreaterThan(0);
   });
 
   it('asks for our identity with a CCM ID_GET that we decode and re-encode byte for byte', () => {

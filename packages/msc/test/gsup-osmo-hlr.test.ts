@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comp128v1, gsmMilenage, milenage, milenageAuts, milenageF2345, sqnBytes, sqnValue } from '@snaptel/auth';
 import { GsupError, GsupHlrClient, type GsupAuthTuple, type GsupClientOptions } from '../src/gsup-client';
-import { OsmoHlr } from './osmo-hlr';
+import { OsmoHlr } from '../../../test/osmo-hlr-peer';
 
 /**
  * GsupHlrClient against the real osmo-hlr (Debian's 1.5): a temporary

@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
- * osmo-hlr (Debian package) for tests: a temporary config and database, its
+ * osmo-hlr (Debian package) as the HLR peer of tests (the GSUP codec's, the
+ * MSC's GSUP client's, the MSC image's): a temporary config and database, its
  * VTY (4258), CTRL (4259) and GSUP (4222) all bound to a random 127.x.y.z,
  * since osmo-hlr's VTY and CTRL ports are fixed; subscribers provisioned over
  * the VTY (`vty([...])`).
@@ -27,7 +28,7 @@ export class OsmoHlr {
   }
 
   static async create(): Promise<OsmoHlr> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snaptel-msc-gsup-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snaptel-osmo-hlr-'));
     for (let attempt = 0; attempt < 30; attempt++) {
       const host = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
       const free = await Promise.all([4222, 4258, 4259].map((p) => canBind(host, p)));
@@ -117,8 +118,6 @@ export class OsmoHlr {
     }
   }
 }
-
-
 
 function canBind(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
