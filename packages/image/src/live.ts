@@ -172,8 +172,10 @@ export class LiveSnapshots {
         state: { takenAt, packages: perPackage, from: file.from, exportMs: exported.ms },
       };
       const bytes = await writeImageAsync(out, blobFile, manifest, bundleGz, work);
-      if (out === this.image) rt.buildId = report.buildId;
-      if (out === this.image) rt.generation = report.generation;
+      if (out === this.image) {
+        rt.buildId = report.buildId;
+        rt.generation = report.generation;
+      }
       await writeVerifiedStampAsync(out, process.execPath, work);
       delay.disable();
       const result: SnapshotResult = {
