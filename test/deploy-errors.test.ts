@@ -41,6 +41,15 @@ describe('deploy refuses what cannot be an image, and says why', () => {
     expect(r.stderr).not.toMatch(/Unknown external reference|Fatal error/);
   });
 
+  it('refuses a native addon loaded while building, naming it, without crashing the builder', () => {
+    const r = snaptel(['deploy', 'native-at-start', '--out', out, '-q']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/native addon '[^']*raw-socket[^']*raw\.node' cannot be loaded while building an image/);
+    expect(r.stderr).toContain("inside a resource's open()");
+    expect(r.stderr).not.toMatch(/Unknown external reference|Fatal error|Segmentation/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('names the packages of a dependency cycle', () => {
     const r = snaptel(['deploy', 'cycle-a', '--out', out]);
     expect(r.status).toBe(2);

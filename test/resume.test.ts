@@ -164,6 +164,25 @@ describe('a resumed image', () => {
     expect(p.lines.at(-1)!.msg).toBe('stopped');
   });
 
+  it("opens a package's own resource kind after resume only, where its native addon loads, and closes it at stop", async () => {
+    const dir = tmpDir('resume-custom');
+    const [port] = await freePorts(1);
+    const img = deployImage(dir, 'native-lazy', { packages: { 'native-lazy': { port } } });
+    const declared = JSON.parse(snaptel(['info', img, '--json']).stdout).manifest.resources;
+    expect(declared).toEqual([expect.objectContaining({ kind: 'probe-server', name: 'probe', owner: 'native-lazy', host: '127.0.0.1', port })]);
+    for (let i = 1; i <= 2; i++) {
+      const p = run(img);
+      const loaded = await p.line((x) => x.msg === 'native addon loaded in open()', 'addon loaded');
+      // Opened once per process: never in the builder, so the count in the image stays 0.
+      expect(loaded.opens).toBe(1);
+      expect(loaded.createSocket).toBe('function');
+      const ready = await p.ready();
+      expect(ready.resources).toEqual([expect.objectContaining({ kind: 'probe-server', state: 'open', listening: true })]);
+      expect(await tcpExchange(port, 'x')).toBe('probe\n');
+      expect(await p.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it('loads tls lazily after resume', async () => {
     const dir = tmpDir('resume-tls');
     const [port] = await freePorts(1);

@@ -3,6 +3,7 @@ import type { ResourceInfo } from './resources/resource';
 import type { Timer, TimerCallback } from './resources/timer';
 import type { TcpClient, TcpClientOptions, TcpServer, TcpServerOptions } from './resources/tcp';
 import type { UdpOptions, UdpSocket } from './resources/udp';
+import type { CustomResourceHandle, CustomResourceOptions } from './resources/custom';
 
 export type Phase = 'idle' | 'starting' | 'running' | 'suspending' | 'suspended' | 'resuming' | 'stopping' | 'stopped';
 
@@ -41,6 +42,12 @@ export interface Context {
   readonly timers: Timers;
   readonly net: Net;
   readonly image: ImageFacts;
+  /**
+   * A resource of the package's own kind (an SCTP association through
+   * sctp-js-stub): the runtime opens it at start and after every resume and
+   * closes it before a snapshot and at stop, like its own sockets.
+   */
+  resource(o: CustomResourceOptions): CustomResourceHandle;
   /** This package's resources, described and with their live state. */
   resources(): ResourceInfo[];
   /**

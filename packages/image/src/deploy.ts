@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { InvalidPackageError, MissingPackageError, SnaptelError } from './errors';
-import { wrapBundle } from './guard';
+import type { Plugin } from 'esbuild';
+import { nativeAddonStub, wrapBundle } from './guard';
 import { openImage, sha256, writeImage, writeVerifiedStamp, type Manifest } from './image-file';
 import { checkDefinition, resolveOrder, type PackageDefinition } from './package';
 import { buildBlob, BuildFailed, type OkReport } from './builder';
@@ -208,6 +209,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       logLevel: 'silent',
       legalComments: 'none',
       absWorkingDir: cwd,
+      plugins: [nativeAddons],
     });
     const bundle = wrapBundle(result.outputFiles[0]!.text);
     fs.writeFileSync(bundleFile, bundle);
@@ -267,6 +269,24 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 }
 
 let builder: ChildProcess | undefined;
+
+/**
+ * Native addons (`.node` files, e.g. raw-socket under the npm sctp package)
+ * cannot be bundled or snapshotted: each becomes a small module that loads the
+ * file from its absolute path with process.dlopen on first require, which the
+ * runtime refuses while building and allows after resume.
+ */
+const nativeAddons: Plugin = {
+  name: 'snaptel-native-addons',
+  setup(build) {
+    build.onResolve({ filter: /\.node$/ }, (args) => {
+      const file = path.resolve(args.resolveDir, args.path);
+      if (!fs.existsSync(file)) return { errors: [{ text: `native addon ${args.path} not found at ${file} (was it built? npm rebuild)` }] };
+      return { path: fs.realpathSync(file), namespace: 'snaptel-native' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'snaptel-native' }, (args) => ({ contents: nativeAddonStub(args.path), loader: 'js' }));
+  },
+};
 
 /**
  * Maps a stack frame in the bundle ("at f (/tmp/.../bundle.cjs:120:7)") to the

@@ -66,6 +66,16 @@ export class UnsnapshottableModuleError extends SnaptelError {
   }
 }
 
+export class NativeAddonWhileBuildingError extends SnaptelError {
+  constructor(readonly addon: string) {
+    super(
+      'native-addon-while-building',
+      `native addon '${addon}' cannot be loaded while building an image (V8 cannot snapshot a native module); ` +
+        `load it after resume: require the module that uses it inside a resource's open() (ctx.resource) or in returnedFromSnapshot`,
+    );
+  }
+}
+
 function safeIdent(name: string): string {
   return name.replace(/^node:/, '').replace(/[^A-Za-z0-9_$]/g, '_');
 }

@@ -1,4 +1,4 @@
-import { UnsnapshottableModuleError } from './errors';
+import { NativeAddonWhileBuildingError, UnsnapshottableModuleError } from './errors';
 
 /**
  * Built-in modules that cannot be in a V8 startup snapshot on Node 20/22:
@@ -37,10 +37,32 @@ function refuse(id: string): never {
  */
 export function installRequireHook(building: boolean): void {
   state.building = building;
+  installNativeHook();
   (globalThis as Record<string, unknown>)[REQUIRE_HOOK] = (id: string, req: Req) => {
     state.req ??= req;
     if (state.building && UNSNAPSHOTTABLE.has(bare(id))) refuse(id);
     return req(id);
+  };
+}
+
+/** Name of the global through which the bundle loads a native addon (a `.node` file). */
+export const NATIVE_HOOK = '__snaptelNativeAddon';
+
+/**
+ * Native addons are not bundled: the bundle loads each from the absolute path
+ * it had at deploy time, with process.dlopen, when first required. While the
+ * image is being built that is refused with an error naming the addon (V8
+ * cannot snapshot a native module); after resume it loads as usual.
+ */
+function installNativeHook(): void {
+  (globalThis as Record<string, unknown>)[NATIVE_HOOK] = (file: string) => {
+    if (state.building) {
+      state.attempted.push(file);
+      throw new NativeAddonWhileBuildingError(file);
+    }
+    const m = { exports: {} as unknown };
+    process.dlopen(m as { exports: unknown }, file);
+    return m.exports;
   };
 }
 
@@ -76,6 +98,20 @@ export function lazyRequire<T = any>(id: string): T {
       return d && { ...d, configurable: true };
     },
   }) as T;
+}
+
+/**
+ * The module that stands in the bundle for a native addon: loads it through
+ * the runtime's hook (refused while building), or with process.dlopen when
+ * the bundle runs outside an image.
+ */
+export function nativeAddonStub(file: string): string {
+  const f = JSON.stringify(file);
+  return (
+    `var h = globalThis.${NATIVE_HOOK};\n` +
+    `if (h) module.exports = h(${f});\n` +
+    `else { var m = { exports: {} }; process.dlopen(m, ${f}); module.exports = m.exports; }\n`
+  );
 }
 
 /** The wrapper put around the esbuild bundle: routes `require` through the hook. */

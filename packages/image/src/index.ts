@@ -8,6 +8,7 @@ export type { Log, LogConfig } from './logger';
 export type { Timer, TimerCallback } from './resources/timer';
 export type { TcpServer, TcpClient, TcpServerOptions, TcpClientOptions } from './resources/tcp';
 export type { UdpSocket, UdpOptions } from './resources/udp';
+export type { CustomResourceOptions, CustomResourceHandle } from './resources/custom';
 export { Backoff, type BackoffOptions, type ResourceInfo, type ResourceKind, type ResourceState } from './resources/resource';
 export { lazyRequire, UNSNAPSHOTTABLE } from './guard';
 export { clock } from './clock';

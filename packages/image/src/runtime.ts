@@ -8,6 +8,7 @@ import type { Resource, ResourceHost, ResourceInfo } from './resources/resource'
 import { Timer } from './resources/timer';
 import { TcpClient, TcpServer } from './resources/tcp';
 import { UdpSocket } from './resources/udp';
+import { CustomResource } from './resources/custom';
 
 /** A recipe after deploy has read it: per-package config and the log setup. */
 export interface Recipe {
@@ -143,6 +144,7 @@ export class Runtime implements ResourceHost {
         connect: (o) => add(new TcpClient(rt, owner, o)),
         udp: (o) => add(new UdpSocket(rt, owner, o)),
       },
+      resource: (o) => add(new CustomResource(rt, owner, o)),
       resources: () => rt.inspect().filter((r) => r.owner === owner),
       use: <T>(name: string): T => {
         if (!(pkg.requires ?? []).includes(name))

@@ -1,6 +1,7 @@
 import type { Log } from '../logger';
 
-export type ResourceKind = 'tcp-server' | 'tcp-client' | 'udp' | 'timer';
+/** The runtime's own kinds, or a package's own (ctx.resource): 'sctp-server', 'sctp-client'. */
+export type ResourceKind = 'tcp-server' | 'tcp-client' | 'udp' | 'timer' | (string & {});
 
 /**
  * new: described, never opened. open: live handle. retrying: wants to be open,
