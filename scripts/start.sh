@@ -33,8 +33,9 @@ cleanup() { [ -n "$mgw" ] && kill "$mgw" 2>/dev/null; rm -f .snaptel/msc.sock; }
 trap cleanup EXIT INT TERM
 
 cat >&2 <<'MSG'
-snaptel: resuming images/msc.img (A interface on 127.0.0.1:5000, LAC 1); from another terminal:
+snaptel: resuming images/msc.img (A interface: SCCPlite on 127.0.0.1:5000 for LAC 1, AoIP/M3UA on 127.0.0.1:2905 for LAC 2); from another terminal:
     node packages/bsc-sim/bin/bsc-sim --subscribers 4 --lu --calls 2 --hold 1000   # a BSC with 4 phones: attach, 2 calls
+    node packages/bsc-sim/bin/bsc-sim --m3ua --msc 127.0.0.1:2905 --bsc-pc 188 --routing-context 2 --lac 2 --subscribers 2 --lu --calls 1   # AoIP (root)
     npx snaptel remote --control .snaptel/msc.sock status                           # what runs, bound, due
     npx snaptel remote --control .snaptel/msc.sock eval 'msc.status()'              # links, registered, calls, counters
     npx snaptel remote --control .snaptel/msc.sock eval 'msc.vlr.list()'            # the VLR

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { fieldValues, tshark, tsharkAvailable, userDlt } from '@snaptel/codec';
 import { snaptel } from './helpers';
+
+// An M3UA DATA laid out by hand from RFC 4666 §3.3.1 (header, Routing Context 7,
+// Protocol Data OPC 187 DPC 185 SI 3 NI 2) around an SCCP UDT (Q.713 §4.10,
+// route on SSN 254) carrying BSSMAP RESET with cause 0x20 (TS 48.008 §3.2.1.23).
+const M3UA_DATA =
+  '01000101 00000038 00060008 00000007 02100026 000000bb 000000b9 03020000' +
+  '09 00 03 07 0b 04 43 b9 00 fe 04 43 bb 00 fe 06 00 04 30 04 01 20 0000';
 
 // libosmocore tests/gsup/gsup_test.c, send_auth_info_err: SendAuthInfoError for
 // IMSI 123456789012345 with cause 7 (facts, as hex); here inside an IPA frame
@@ -66,6 +74,29 @@ describe('snaptel decode / encode', () => {
     expect(r.stderr.trim()).toBe('snaptel: GSUP SendAuthInfoError, IE IMSI, at byte 2: IE length 8 exceeds the 2 byte(s) left');
     expect(snaptel(['decode', 'nope', '00']).stderr).toMatch(/^snaptel: unknown protocol 'nope'/);
     expect(snaptel(['decode', 'ipa', 'xyz']).stderr).toMatch(/^snaptel: not hex bytes/);
+  });
+
+  it('decodes M3UA DATA and follows it into SCCP and BSSMAP, as tshark reads the same bytes; encodes it back', () => {
+    const hex = M3UA_DATA.replace(/ /g, '');
+    const r = snaptel(['decode', 'm3ua', hex]);
+    expect(r.stderr).toBe('');
+    const m = JSON.parse(r.stdout);
+    expect(m.type).toBe('DATA');
+    expect(m.routingContext).toEqual([7]);
+    expect(m.protocolData).toMatchObject({ opc: 187, dpc: 185, si: 3, ni: 2, mp: 0, sls: 0 });
+    expect(m.protocolData.sccp).toMatchObject({ type: 'UDT', called: { pc: 185, ssn: 254 }, calling: { pc: 187, ssn: 254 } });
+    expect(m.protocolData.sccp.bssap).toMatchObject({ discriminator: 'bssmap', type: 'RESET', ies: { cause: 0x20 } });
+    expect(tsharkAvailable(), 'tshark not found').toBe(true);
+    const [p] = tshark([{ data: Buffer.from(hex, 'hex') }], 147, userDlt('m3ua'));
+    expect(p!.malformed).toBe(false);
+    expect(p!.expert).toEqual([]);
+    expect(fieldValues(p!, 'm3ua.routing_context')).toEqual(['7']);
+    expect(fieldValues(p!, 'm3ua.protocol_data_opc')).toEqual([String(m.protocolData.opc)]);
+    expect(fieldValues(p!, 'm3ua.protocol_data_dpc')).toEqual([String(m.protocolData.dpc)]);
+    expect(fieldValues(p!, 'sccp.called.ssn')).toEqual([String(m.protocolData.sccp.called.ssn)]);
+    const again = snaptel(['encode', 'm3ua', r.stdout]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout.trim()).toBe(hex);
   });
 
   it('lists the protocols it knows', () => {

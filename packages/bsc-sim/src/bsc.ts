@@ -9,6 +9,9 @@ import { Deferred, withTimeout } from './deferred';
 import { describeSccp, identity, messageName } from './describe';
 import { BscSimError, LinkDownError } from './errors';
 import { DOWN, Link, UP, type Direction } from './link';
+import { M3uaLink } from './m3ua-link';
+import type { FsmLog } from '@snaptel/fsm';
+import type { Backend, BackendSpec } from '@snaptel/sctp-js-stub';
 import { Ms, type MsOptions } from './ms';
 import { cellListCovers, CODECS, type CodecName } from './radio';
 import { resolveTimers, type TimerName, type TimerValues } from './timers';
@@ -52,6 +55,14 @@ export interface BscSimOptions {
   firstLocalRef?: number;
   /** A3/A8 / AKA on the MS side. Default: msAuthenticate of @snaptel/auth. */
   authenticate?: AuthenticateFn;
+  /**
+   * How the BSC reaches the MSC: 'ipa' (SCCPlite over TCP, default) or
+   * 'm3ua' (AoIP: M3UA over SCTP, the BSC being an ASP; `msc` is then the
+   * MSC's M3UA address, default port 2905).
+   */
+  transport?: 'ipa' | 'm3ua';
+  /** AoIP details: sctp-js-stub backend (default real SCTP over raw IP), routing context (default 1), network indicator (default 2). */
+  m3ua?: { backend?: Backend | BackendSpec; routingContext?: number; ni?: number; localHost?: string; timers?: Record<string, number | string>; log?: FsmLog };
   /** One line per message sent or received, and `#` notes (link up, silent MS, timers). */
   trace?: (line: string, event?: MessageEvent) => void;
   /** Also trace IPA CCM (ID_GET, ID_RESP, ID_ACK, PING, PONG). Default true. */
@@ -92,20 +103,21 @@ export interface BscStats {
   messagesReceived: number;
 }
 
-function parseMsc(m: BscSimOptions['msc']): { host: string; port: number } {
+function parseMsc(m: BscSimOptions['msc'], dflt: number): { host: string; port: number } {
   if (typeof m === 'string') {
     const i = m.lastIndexOf(':');
     const host = i > 0 ? m.slice(0, i) : m;
-    const port = i > 0 ? Number(m.slice(i + 1)) : 5000;
+    const port = i > 0 ? Number(m.slice(i + 1)) : dflt;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`msc: bad port in ${m}`);
     return { host: host.replace(/^\[|\]$/g, ''), port };
   }
-  return { host: m?.host ?? '127.0.0.1', port: m?.port ?? 5000 };
+  return { host: m?.host ?? '127.0.0.1', port: m?.port ?? dflt };
 }
 
 /**
  * A BSC on the A interface in SCCPlite mode (IPA over TCP, SCCP on stream
- * 0xFD, BSSAP on SSN 254), with simulated mobile stations behind it.
+ * 0xFD, BSSAP on SSN 254) or AoIP mode (SCCP over M3UA over SCTP, as an
+ * ASP), with simulated mobile stations behind it.
  *
  * Events: 'link-up' (), 'link-down' (reason), 'reset' (the MSC reset us),
  * 'paging' (PagingEvent), 'message' (MessageEvent), 'protocol-error' (Error),
@@ -125,7 +137,8 @@ export class BscSim extends EventEmitter implements ConnectionHost {
   readonly rtpIp: string;
   readonly authenticate: AuthenticateFn;
   private readonly opts: BscSimOptions;
-  private readonly link: Link;
+  private readonly link: Link | M3uaLink;
+  readonly transport: 'ipa' | 'm3ua';
   private readonly conns = new Map<number, Connection>();
   private readonly byImsi = new Map<string, Ms>();
   private nextRef: number;
@@ -142,7 +155,9 @@ export class BscSim extends EventEmitter implements ConnectionHost {
     super();
     this.opts = opts;
     this.timers = resolveTimers({ ...(opts.pingIntervalMs !== undefined ? { X_PING: opts.pingIntervalMs } : {}), ...(opts.timers ?? {}) });
-    this.msc = parseMsc(opts.msc);
+    this.transport = opts.transport ?? 'ipa';
+    if (this.transport !== 'ipa' && this.transport !== 'm3ua') throw new RangeError(`transport: 'ipa' or 'm3ua', not '${String(this.transport)}'`);
+    this.msc = parseMsc(opts.msc, this.transport === 'm3ua' ? 2905 : 5000);
     this.mscPc = opts.mscPc ?? 185;
     this.bscPc = opts.bscPc ?? 187;
     for (const [k, v] of [['mscPc', this.mscPc], ['bscPc', this.bscPc]] as const)
@@ -159,10 +174,28 @@ export class BscSim extends EventEmitter implements ConnectionHost {
     this.authenticate = opts.authenticate ?? defaultAuthenticate;
     this.mscAddr = { routing: 'ssn', pc: this.mscPc, ssn: SSN_BSSAP };
     this.bscAddr = { routing: 'ssn', pc: this.bscPc, ssn: SSN_BSSAP };
-    this.link = new Link({ ...this.msc, unitName: opts.unitName ?? 'bsc-sim-0', reconnect: opts.reconnect ?? true, timers: this.timers });
-    this.link.on('tcp-up', () => this.note(`TCP connected to ${this.msc.host}:${this.msc.port}`));
+    this.link =
+      this.transport === 'm3ua'
+        ? new M3uaLink({
+            ...this.msc,
+            backend: opts.m3ua?.backend ?? { backend: 'sctp', transport: 'raw' },
+            bscPc: this.bscPc,
+            mscPc: this.mscPc,
+            routingContext: opts.m3ua?.routingContext ?? 1,
+            ni: opts.m3ua?.ni ?? 2,
+            ...(opts.m3ua?.localHost ? { localHost: opts.m3ua.localHost } : {}),
+            ...(opts.m3ua?.timers ? { m3uaTimers: opts.m3ua.timers } : {}),
+            ...(opts.m3ua?.log ? { log: opts.m3ua.log } : {}),
+            reconnect: opts.reconnect ?? true,
+            timers: this.timers,
+          })
+        : new Link({ ...this.msc, unitName: opts.unitName ?? 'bsc-sim-0', reconnect: opts.reconnect ?? true, timers: this.timers });
+    this.link.on('tcp-up', () =>
+      this.note(this.transport === 'm3ua' ? `SCTP association up to ${this.msc.host}:${this.msc.port}; M3UA ASP Up, ASP Active (routing context ${opts.m3ua?.routingContext ?? 1})` : `TCP connected to ${this.msc.host}:${this.msc.port}`),
+    );
     this.link.on('ccm', (dir: Direction, ccm: CcmMessage) => this.onCcm(dir, ccm));
     this.link.on('ready', (complete: boolean) => {
+      if (this.transport === 'm3ua') this.note('M3UA ASP active');
       if (!complete) this.note(`X_CCM expired: the MSC did not complete ID_GET/ID_ACK; sending RESET anyway`);
       this.sendReset();
     });

@@ -5,11 +5,15 @@ import { formatReport, runScenario, type ScenarioOptions } from './scenario';
 const USAGE = `usage: bsc-sim [options]
 
 Plays a BSC with N mobile stations against an MSC on the A interface
-(IPA/SCCPlite over TCP), runs the phases asked for, and prints counts,
-rates and latency percentiles. Every phase is bounded by its count and by
+(IPA/SCCPlite over TCP, or AoIP: M3UA over SCTP with --m3ua), runs the
+phases asked for, and prints counts, rates and latency percentiles. Every phase is bounded by its count and by
 --duration. Loopback MSC addresses only.
 
-  --msc HOST:PORT        the MSC (default 127.0.0.1:5000)
+  --msc HOST:PORT        the MSC (default 127.0.0.1:5000; with --m3ua, port 2905)
+  --m3ua                 AoIP: SCCP over M3UA (the BSC is an ASP) over SCTP
+  --sctp raw|udp|stub    SCTP carrier for --m3ua: raw IP (default; needs root),
+                         UDP encapsulation (RFC 6951), or the in-process stub
+  --routing-context N    M3UA routing context of the BSC's AS (default 1)
   --subscribers N        mobile stations (default 1)
   --imsi-base IMSI       IMSI of the first; the others count up (default 001010000000001)
   --ki-base HEX          Ki of the first (32 hex digits); the others count up (default 000102..0f)
@@ -153,6 +157,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         timers[m[1] as TimerName] = Number(m[2]);
         break;
       }
+      case '--m3ua':
+        bsc.transport = 'm3ua';
+        break;
+      case '--sctp': {
+        const v = value(a);
+        if (!['raw', 'udp', 'stub'].includes(v)) throw new RangeError(`--sctp: ${v} is not raw, udp or stub`);
+        bsc.m3ua = { ...bsc.m3ua, backend: v === 'stub' ? { backend: 'stub' } : { backend: 'sctp', transport: v as 'raw' | 'udp' } };
+        break;
+      }
+      case '--routing-context':
+        bsc.m3ua = { ...bsc.m3ua, routingContext: int(a) };
+        break;
       case '--unit-name':
         bsc.unitName = value(a);
         break;

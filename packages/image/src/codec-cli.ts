@@ -31,6 +31,7 @@ const PROTOS: Record<string, Proto> = {
   sms: { pkg: '@snaptel/sms', about: 'same as tpdu', decode: (c, b, o) => c.decode(b, o.direction ?? 'mo') },
   sccp: { pkg: '@snaptel/sccp', about: 'SCCP message (Q.713)', decode: (c, b) => c.decode(b) },
   dtap: { pkg: '@snaptel/gsm48', about: 'DTAP: MM, RR paging response, CC, SMS CP/RP, SS (TS 24.008/24.011/24.080)', decode: (c, b, o) => c.decode(b, o.direction ?? 'mo') },
+  m3ua: { pkg: '@snaptel/m3ua', about: 'M3UA message (RFC 4666), every class; DATA follows into SCCP (SI 3)', decode: (c, b) => c.decode(b) },
   bssap: { pkg: '@snaptel/bssap', about: 'BSSAP: BSSMAP or DTAP (TS 48.008)', decode: (c, b, o) => c.decode(b, o.direction ?? 'mo') },
 };
 
@@ -62,7 +63,7 @@ function hexBytes(hex: string): Uint8Array {
 }
 
 /**
- * Follows encapsulation: IPA into GSUP, MGCP or SCCP (SCCPlite), SCCP user
+ * Follows encapsulation: M3UA DATA into SCCP (service indicator 3), IPA into GSUP, MGCP or SCCP (SCCPlite), SCCP user
  * data into BSSAP (SSN 254, or connection-oriented data, which on SCCPlite is
  * always BSSAP). BSSAP itself follows into DTAP, and DTAP into SMS.
  */
@@ -70,6 +71,24 @@ function follow(proto: string, msg: any, o: CodecOptions): void {
   if (!msg || typeof msg !== 'object') return;
   let inner: string | undefined;
   let hex: unknown;
+  if (proto === 'm3ua') {
+    // The user part goes beside the routing label: protocolData.sccp.
+    const pd = msg.type === 'DATA' ? msg.protocolData : undefined;
+    if (pd && pd.si === 3 && typeof pd.data === 'string' && pd.data !== '') {
+      const p = PROTOS.sccp!;
+      const c = load(p.pkg);
+      if (!c) return;
+      try {
+        pd.sccp = p.decode(c, hexBytes(pd.data), o);
+      } catch (err) {
+        if ((err as Error).name !== 'DecodeError') throw err;
+        pd.sccpError = (err as Error).message;
+        return;
+      }
+      follow('sccp', pd.sccp, o);
+    }
+    return;
+  }
   if (proto === 'ipa') {
     inner = msg.proto === 'OSMO' ? ({ GSUP: 'gsup', MGCP: 'mgcp' } as Record<string, string>)[msg.ext as string] : msg.proto === 'SCCP' ? 'sccp' : undefined;
     hex = msg.payload;
@@ -117,6 +136,16 @@ function unfollow(proto: string, msg: any): any {
     ipa: [['gsup', 'payload'], ['mgcp', 'payload'], ['sccp', 'payload']],
     sccp: [['bssap', 'data']],
   };
+  if (proto === 'm3ua' && msg.protocolData && typeof msg.protocolData === 'object') {
+    const pd = msg.protocolData;
+    delete pd.sccpError;
+    if (pd.sccp !== undefined) {
+      const ic = load(PROTOS.sccp!.pkg);
+      if (ic) pd.data = Buffer.from(ic.encode(unfollow('sccp', pd.sccp))).toString('hex');
+      delete pd.sccp;
+    }
+    return msg;
+  }
   for (const [inner, field] of slots[proto] ?? []) {
     delete msg[`${inner}Error`];
     if (msg[inner] === undefined) continue;

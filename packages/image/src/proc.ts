@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 
 /** One socket as /proc/net shows it. */
 export interface SockInfo {
-  proto: 'tcp' | 'tcp6' | 'udp' | 'udp6';
+  /** raw: a raw IP socket; its local port is the IP protocol number (132 for SCTP). */
+  proto: 'tcp' | 'tcp6' | 'udp' | 'udp6' | 'raw' | 'raw6';
   local: { address: string; port: number };
   remote: { address: string; port: number };
   /** LISTEN, ESTABLISHED, ... (for UDP: UNCONN or ESTABLISHED). */
@@ -69,7 +70,7 @@ function compressV6(groups: string[]): string {
 /** Sockets of a process's network namespace, by inode. */
 export function socketTable(pid: number): Map<number, SockInfo> {
   const table = new Map<number, SockInfo>();
-  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
+  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6', 'raw', 'raw6'] as const) {
     let text: string;
     try {
       text = fs.readFileSync(`/proc/${pid}/net/${proto}`, 'utf8');
@@ -81,7 +82,7 @@ export function socketTable(pid: number): Map<number, SockInfo> {
       if (f.length < 10) continue;
       const inode = Number(f[9]);
       const st = f[3]!;
-      const state = proto.startsWith('udp') ? (st === '01' ? 'ESTABLISHED' : 'UNCONN') : (TCP_STATES[st] ?? st);
+      const state = proto.startsWith('tcp') ? (TCP_STATES[st] ?? st) : st === '01' ? 'ESTABLISHED' : 'UNCONN';
       table.set(inode, { proto, local: decodeProcAddress(f[1]!), remote: decodeProcAddress(f[2]!), state });
     }
   }

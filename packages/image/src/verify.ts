@@ -8,18 +8,19 @@ import { SnaptelError } from './errors';
 import { openImage, type Manifest } from './image-file';
 import { listFds, type FdInfo } from './proc';
 import type { ResourceInfo } from './resources/resource';
+import { carriedBy, isSctp, probeSctpServer, SctpPeerStub } from './verify-sctp';
 
 /**
  * `snaptel verify`: resumes an image in a child process and checks from the
  * outside that it came back whole: every declared socket bound or connected
- * again, every timer re-armed with the time that remained (and, in a second
+ * again (SCTP associations too, through sctp-js-stub), every timer re-armed with the time that remained (and, in a second
  * run with the clock shifted past every deadline, each overdue timer fired
  * exactly once, in deadline order), logs from the new pid to the configured
  * place, no file descriptor that nothing declared, and a clean SIGTERM.
  */
 
 export interface Check {
-  /** image, ready, process, log, socket, timer, fd, stop */
+  /** image, ready, process, log, socket, sctp, timer, fd, stop */
   area: string;
   /** The resource or thing checked, e.g. `demo.echo`. */
   subject: string;
@@ -211,6 +212,11 @@ export async function verify(file: string, o: VerifyOptions = {}): Promise<Verif
     if (!peers.has(key)) peers.set(key, new PeerStub(String(r.host), Number(r.port)));
   }
   for (const p of peers.values()) await p.open();
+  const ownSctpListener = (r: ResourceInfo) =>
+    declared.some((l) => l.kind === 'sctp-server' && l.port === r.port && sameHost(String(l.host), String(r.host)));
+  const sctpPeers = new Map<number, SctpPeerStub>();
+  for (const r of declared.filter((r) => r.kind === 'sctp-client' && !ownSctpListener(r))) sctpPeers.set(r.id, new SctpPeerStub(r));
+  for (const p of sctpPeers.values()) await p.open();
 
   const child = new Child(launcher, file, baseEnv, logFile);
   let resumeMs: number | null = null;
@@ -233,6 +239,7 @@ export async function verify(file: string, o: VerifyOptions = {}): Promise<Verif
     checkProcess(child, pid, manifest, add);
     checkLogFile(logFile, pid, child, add);
     await checkSockets(declared, states, peers, pid, timeoutMs, add);
+    await checkSctp(declared, states, sctpPeers, child, timeoutMs, add);
     checkTimersRearmed(declared, states, readyAt, child, add);
     checkFds(pid, declared, logFile, add);
 
@@ -249,6 +256,7 @@ export async function verify(file: string, o: VerifyOptions = {}): Promise<Verif
   } finally {
     if (!child.exited) await child.stop(5000);
     for (const p of peers.values()) await p.close();
+    for (const p of sctpPeers.values()) await p.close();
   }
 
   // Run 2: resume as if every deadline had passed while the image was not running.
@@ -377,6 +385,39 @@ async function checkSockets(
   }
 }
 
+/** Every declared SCTP association is up again: listeners take an association, clients make theirs. */
+async function checkSctp(
+  declared: ResourceInfo[],
+  states: Map<number, ResourceInfo>,
+  peers: Map<number, SctpPeerStub>,
+  child: Child,
+  timeoutMs: number,
+  add: Add,
+): Promise<void> {
+  for (const r of declared.filter(isSctp)) {
+    const subject = `${r.owner}.${r.name}`;
+    const where = `${String(r.host)}:${Number(r.port)}`;
+    const st = states.get(r.id);
+    if (r.backend !== 'sctp') {
+      // An in-process backend cannot be reached from outside: the runtime's own word is all there is.
+      add('sctp', subject, st?.state === 'open', `${carriedBy(r)} (in-process): resource ${st?.state ?? 'missing'} after resume`);
+      continue;
+    }
+    if (r.kind === 'sctp-server') {
+      const err = await probeSctpServer(r, Math.min(timeoutMs, 5000));
+      add('sctp', subject, err === null, err === null ? `${carriedBy(r)} ${where} takes an association (INIT, COOKIE handshake) again` : `${carriedBy(r)} ${where}: no association (${err})`);
+      continue;
+    }
+    const up = () => child.find((l) => l.msg === 'sctp association up' && l.resource === subject);
+    await child.until(() => Boolean(up()), Math.min(timeoutMs, 10_000));
+    const peer = peers.get(r.id);
+    const logged = Boolean(up());
+    if (peer?.hosting)
+      add('sctp', subject, logged && peer.associations > 0, logged && peer.associations > 0 ? `association to ${where} (${carriedBy(r)}) up again (verify played the peer)` : `no association to ${where} from the resumed process (${peer.associations} seen by verify; state ${st?.state ?? 'missing'})`);
+    else add('sctp', subject, logged, logged ? `association to its peer ${where} (${carriedBy(r)}) up again` : `no association to ${where} after resume (state ${st?.state ?? 'missing'}${peer?.why ? `; verify could not play the peer: ${peer.why}` : ''})`);
+  }
+}
+
 function checkTimersRearmed(declared: ResourceInfo[], states: Map<number, ResourceInfo>, readyAt: number, child: Child, add: Add): void {
   for (const r of declared.filter((d) => d.kind === 'timer')) {
     const subject = `${r.owner}.${r.name}`;
@@ -430,6 +471,9 @@ function checkFds(pid: number, declared: ResourceInfo[], logFile: string | null,
         if (r.kind === 'tcp-server') return s.proto.startsWith('tcp') && s.local.port === port; // listener or accepted
         if (r.kind === 'udp') return s.proto.startsWith('udp') && s.local.port === port && sameHost(s.local.address, host);
         if (r.kind === 'tcp-client') return s.proto.startsWith('tcp') && s.remote.port === port;
+        // SCTP from user space: one raw IP socket for protocol 132, or the UDP encapsulation socket.
+        if (isSctp(r) && r.backend === 'sctp' && r.transport !== 'udp') return s.proto.startsWith('raw') && s.local.port === 132;
+        if (isSctp(r) && r.backend === 'sctp' && r.transport === 'udp') return s.proto.startsWith('udp') && (r.udpPort === undefined || s.local.port === Number(r.udpPort));
         return false;
       });
       if (ok) continue;

@@ -1,10 +1,13 @@
 import type * as net from 'node:net';
 import { toHex } from '@snaptel/codec';
 import { decode as ipaDecode, encode as ipaEncode, IpaDeframer, type IpaMessage } from '@snaptel/ipa';
-import { decode as sccpDecode, encode as sccpEncode, type SccpAddress, type SccpMessage } from '@snaptel/sccp';
+import { RELEASE_CAUSE, SccpNode, type MtpRoute, sccpliteLower, sccpTimers, type SccpAddress, type SccpConnection, type SccpConnectionHandler, type SccpReleaseInfo } from '@snaptel/sccp';
 import { decode as bssapDecode, encode as bssapEncode, type Bssap, type BssmapMessage } from '@snaptel/bssap';
 import type { Dtap, DtapMessage } from '@snaptel/gsm48';
-import type { Context, Timer } from '@snaptel/image';
+import type { TimerHost, TimerTable } from '@snaptel/fsm';
+import { clock, type Context, type Timer } from '@snaptel/image';
+import { M3uaEndpoint } from '@snaptel/m3ua';
+import { sctpListen, type SctpListenHandle } from '@snaptel/sctp-js-stub';
 
 /**
  * The A interface over SCCPlite: BSSAP over SCCP over IPA over TCP, the MSC
@@ -16,13 +19,34 @@ import type { Context, Timer } from '@snaptel/image';
 export interface BscConfig {
   /** Name in logs and status. */
   name: string;
-  /** Peer address the BSC connects from: only configured BSCs are accepted. */
-  host: string;
+  /** SCCPlite: the peer address the BSC connects from (only configured BSCs are accepted). */
+  host?: string;
   /** Location area the BSC serves. */
   lac: number;
   /** The BSC's point code (default 187, osmo-bsc's 0.23.3). */
   pc?: number;
+  /** How it reaches the MSC: SCCPlite (IPA over TCP, the default) or AoIP (M3UA over SCTP). */
+  transport?: RanTransport;
+  /** AoIP: the M3UA routing context of the BSC's application server (default: its position in the list, from 1). */
+  routingContext?: number;
 }
+
+/** The AoIP side: an M3UA signalling gateway on SCTP that BSCs (ASPs) connect to, as osmo-msc's cs7 instance listens for osmo-bsc. */
+export interface M3uaAConfig {
+  host: string;
+  /** Default 2905 (IANA m3ua). */
+  port: number;
+  /** sctp-js-stub backend: 'sctp' (RFC 4960 on the wire, default) or 'stub' (in-process, tests). */
+  backend: 'sctp' | 'stub';
+  /** For the sctp backend: raw IP (needs root, no kernel SCTP; default) or UDP encapsulation (RFC 6951). */
+  transport: 'raw' | 'udp';
+  /** MTP3 network indicator in DATA (default 2, national: what Osmocom sends). */
+  ni: number;
+  /** M3UA timer values: { 'T(ack)': '2s', 'T(beat)': 30 }. */
+  timers?: Record<string, number | string>;
+}
+
+export const M3UA_DEFAULTS: Omit<M3uaAConfig, 'host'> = { port: 2905, backend: 'sctp', transport: 'raw', ni: 2 };
 
 export interface AConfig {
   host: string;
@@ -36,6 +60,10 @@ export interface AConfig {
   pongTimeoutMs: number;
   /** RESET is repeated this often until RESET ACKNOWLEDGE comes. */
   resetRepeatMs: number;
+  /** AoIP (M3UA over SCTP), for the BSCs whose transport is 'm3ua'. */
+  m3ua?: Partial<M3uaAConfig>;
+  /** SCCP timer values (T(ias), T(iar), T(rel)...: see @snaptel/sccp). */
+  sccpTimers?: Record<string, number | string>;
 }
 
 export const A_DEFAULTS: Omit<AConfig, 'bscs'> = {
@@ -58,9 +86,9 @@ export interface RanHandler {
   /** The connection is gone (released, refused, or its link dropped). */
   onReleased(conn: RanConn, why: string): void;
   /** RESET from the BSC: every connection of the link is gone; the handler forgets them. */
-  onLinkReset?(link: BscLink): void;
-  onLinkUp?(link: BscLink): void;
-  onLinkDown?(link: BscLink, why: string): void;
+  onLinkReset?(link: RanPeer): void;
+  onLinkUp?(link: RanPeer): void;
+  onLinkDown?(link: RanPeer, why: string): void;
 }
 
 export type LinkState = 'ccm' | 'reset' | 'ready' | 'closed';
@@ -79,12 +107,20 @@ export class RanConn {
   releaseCause: string | undefined;
 
   constructor(
-    readonly link: BscLink,
-    /** The BSC's local reference (its source reference in CR). */
-    readonly remoteRef: number,
-    /** Ours. */
-    readonly localRef: number,
+    readonly link: RanPeer,
+    /** The shared SCCP connection (Q.714 state machine in @snaptel/sccp). */
+    readonly sccp: SccpConnection,
   ) {}
+
+  /** Ours (the SCCP local reference). */
+  get localRef(): number {
+    return this.sccp.localRef;
+  }
+
+  /** The BSC's local reference (its source reference in CR). */
+  get remoteRef(): number {
+    return this.sccp.remoteRef ?? 0;
+  }
 
   get name(): string {
     return `conn-${this.id}(${this.link.bsc.name}, ref ${this.localRef})`;
@@ -93,15 +129,15 @@ export class RanConn {
   /** Accepts the connection (SCCP CC); done implicitly by the first send. */
   confirm(): void {
     if (this.state !== 'wait-cc') return;
-    this.link.sendSccp({ type: 'CC', dstRef: this.remoteRef, srcRef: this.localRef, protocolClass: { class: 2, handling: 0 } } as SccpMessage);
+    this.sccp.accept();
     this.state = 'established';
   }
 
   /** Refuses it (SCCP CREF) instead of confirming. */
   refuse(cause = 0): void {
     if (this.state !== 'wait-cc') return;
-    this.link.sendSccp({ type: 'CREF', dstRef: this.remoteRef, refusalCause: cause } as SccpMessage);
-    this.link.drop(this, 'refused');
+    this.releaseCause = 'refused';
+    this.sccp.refuse(cause);
   }
 
   sendDtap(dtap: Dtap): void {
@@ -115,7 +151,8 @@ export class RanConn {
   sendBssap(b: Bssap): void {
     if (this.state === 'wait-cc') this.confirm();
     if (this.state === 'released' || this.state === 'releasing') return;
-    this.link.sendSccp({ type: 'DT1', dstRef: this.remoteRef, segmentingReassembling: 0, data: toHex(bssapEncode(b)) } as SccpMessage);
+    this.link.count('tx');
+    this.sccp.send(bssapEncode(b));
   }
 
   /** BSSMAP CLEAR COMMAND; the SCCP release follows CLEAR COMPLETE. */
@@ -129,43 +166,251 @@ export class RanConn {
   release(cause = 0): void {
     if (this.state === 'released' || this.state === 'releasing') return;
     if (this.state === 'wait-cc') return this.refuse(cause);
-    this.link.sendSccp({ type: 'RLSD', dstRef: this.remoteRef, srcRef: this.localRef, releaseCause: cause } as SccpMessage);
+    this.sccp.release(cause);
     this.state = 'releasing';
   }
 }
 
-/** One BSC's TCP connection. */
-export class BscLink {
+/** How the BSC is reached: SCCPlite (IPA over TCP) or AoIP (M3UA over SCTP). */
+export type RanTransport = 'sccplite' | 'm3ua';
+
+/**
+ * One BSC as BSSAP sees it, whatever carries its SCCP: the BSSMAP RESET
+ * procedure, connectionless BSSMAP (RESET, PAGING), and its SCCP connections
+ * (COMPLETE LAYER 3 in the CR, BSSAP in DT1) on the shared SCCP node. The
+ * transports (BscLink for SCCPlite, M3uaBsc for AoIP) bring it up and down.
+ */
+export abstract class RanPeer implements SccpConnectionHandler {
   state: LinkState = 'ccm';
-  unitName: string | undefined;
   readonly conns = new Map<number, RanConn>();
-  private readonly byRemote = new Map<number, RanConn>();
-  private readonly deframer = new IpaDeframer();
-  private pingTimer: Timer | undefined;
-  private pongTimer: Timer | undefined;
   private resetTimer: Timer | undefined;
   private resetAcked = false;
   private resetsSent = 0;
   readonly connectedAt = Date.now();
   stats = { rx: 0, tx: 0, malformed: 0 };
+  abstract readonly transport: RanTransport;
+  /** The SCCP node this BSC's messages go through. */
+  protected abstract readonly node: SccpNode;
 
   constructor(
     readonly a: AInterface,
     readonly bsc: BscConfig,
-    readonly sock: net.Socket,
-  ) {
-    sock.setNoDelay(true);
-    sock.on('data', (d) => this.onData(d));
-    sock.on('close', () => this.close('peer closed the TCP connection'));
-    sock.on('error', (err) => this.close(`socket error: ${err.message}`));
-    this.sendIpa({ proto: 'CCM', ccm: { type: 'ID_GET', tags: [{ tag: 'UNITNAME' }] } });
-  }
+  ) {}
 
   get ctx(): Context {
     return this.a.ctx;
   }
 
-  private onData(d: Buffer): void {
+  get pc(): number {
+    return this.bsc.pc ?? 187;
+  }
+
+  count(k: 'rx' | 'tx' | 'malformed'): void {
+    this.stats[k]++;
+  }
+
+  protected malformed(layer: string, bytes: Uint8Array, err: unknown): void {
+    this.stats.malformed++;
+    this.ctx.log.warn({ bsc: this.bsc.name, layer, hex: toHex(bytes).slice(0, 200), err: (err as Error).message }, 'malformed message from BSC; ignored');
+  }
+
+  /** The transport is up: BSSMAP RESET towards the BSC, repeated until acknowledged (the MSC's half of the handshake). */
+  protected startReset(): void {
+    this.state = 'reset';
+    this.sendReset();
+  }
+
+  private sendReset(): void {
+    this.resetsSent++;
+    this.sendUdt({ discriminator: 'bssmap', type: 'RESET', ies: { cause: 0x20 } });
+    this.resetTimer?.cancel();
+    this.resetTimer = this.ctx.timers.once(`reset-${this.bsc.name}`, this.a.cfg.resetRepeatMs, () => {
+      this.resetTimer = undefined;
+      if (!this.resetAcked && this.state !== 'closed') this.sendReset();
+    });
+  }
+
+  /** N-UNITDATA for SSN 254 from this BSC. */
+  onUnitdata(data: Uint8Array): void {
+    this.stats.rx++;
+    let b: Bssap;
+    try {
+      b = bssapDecode(data, 'mo');
+    } catch (err) {
+      return this.malformed('BSSAP', data, err);
+    }
+    if (b.discriminator !== 'bssmap') return;
+    if (b.type === 'RESET') {
+      this.ctx.log.info({ bsc: this.bsc.name, cause: b.ies.cause }, 'BSSMAP RESET from BSC; acknowledging');
+      for (const c of [...this.conns.values()]) {
+        c.releaseCause = 'BSC reset';
+        c.sccp.drop(RELEASE_CAUSE.SCCP_FAILURE);
+      }
+      this.a.handler.onLinkReset?.(this);
+      this.sendUdt({ discriminator: 'bssmap', type: 'RESET ACKNOWLEDGE', ies: {} });
+      this.markReady();
+    } else if (b.type === 'RESET ACKNOWLEDGE') {
+      this.resetAcked = true;
+      this.resetTimer?.cancel();
+      this.resetTimer = undefined;
+      this.ctx.log.info({ bsc: this.bsc.name, resetsSent: this.resetsSent }, 'BSSMAP RESET ACKNOWLEDGE from BSC');
+      this.markReady();
+    } else this.ctx.log.info({ bsc: this.bsc.name, type: b.type }, 'connectionless BSSMAP not handled; ignored');
+  }
+
+  /** N-CONNECT indication (a CR) from this BSC: it must carry COMPLETE LAYER 3 INFORMATION. */
+  onConnectIndication(sc: SccpConnection, data: Uint8Array | undefined): void {
+    this.stats.rx++;
+    let b: Bssap | undefined;
+    try {
+      b = data ? bssapDecode(data, 'mo') : undefined;
+    } catch (err) {
+      this.malformed('BSSAP', data!, err);
+    }
+    const l3 = b?.discriminator === 'bssmap' && b.type === 'COMPLETE LAYER 3 INFORMATION' ? (b.ies.layer3Information as Dtap | undefined) : undefined;
+    if (!b || !l3 || 'raw' in l3) {
+      this.ctx.log.warn({ bsc: this.bsc.name }, 'SCCP CR without COMPLETE LAYER 3 INFORMATION; refused');
+      sc.refuse(0);
+      return;
+    }
+    const conn = new RanConn(this, sc);
+    sc.handler = this;
+    sc.data = conn;
+    this.conns.set(conn.localRef, conn);
+    this.a.handler.onCompleteL3(conn, l3 as DtapMessage, b as BssmapMessage);
+  }
+
+  /** DT1 data of one of this BSC's connections. */
+  onData(sc: SccpConnection, data: Uint8Array): void {
+    const conn = sc.data as RanConn;
+    this.stats.rx++;
+    let b: Bssap;
+    try {
+      b = bssapDecode(data, 'mo');
+    } catch (err) {
+      return this.malformed('BSSAP', data, err);
+    }
+    if (b.discriminator === 'dtap') {
+      if ('raw' in b.dtap) this.ctx.log.warn({ conn: conn.name, raw: b.dtap.raw }, 'unknown DTAP; ignored');
+      else this.a.handler.onDtap(conn, b.dtap);
+    } else if (b.type === 'CLEAR COMPLETE') conn.release(0);
+    else if (b.type !== 'unknown') this.a.handler.onBssmap(conn, b);
+  }
+
+  /** The SCCP connection ended (RLC, the BSC's RLSD, a timer, a drop). */
+  onReleased(sc: SccpConnection, info: SccpReleaseInfo): void {
+    const conn = sc.data as RanConn | undefined;
+    if (!conn) return;
+    const why =
+      info.by === 'remote' && info.kind === 'release'
+        ? 'released by the BSC'
+        : info.by === 'remote'
+          ? `${info.kind === 'refusal' ? 'refused' : 'error'} by the BSC: ${info.text}`
+          : info.by === 'local'
+            ? (conn.releaseCause ?? 'released')
+            : (conn.releaseCause ?? `SCCP: ${info.text}`);
+    this.drop(conn, why);
+  }
+
+  private markReady(): void {
+    if (this.state === 'ready' || this.state === 'closed') return;
+    this.state = 'ready';
+    this.ctx.log.info({ bsc: this.bsc.name, lac: this.bsc.lac, transport: this.transport }, 'BSC link ready');
+    this.a.handler.onLinkUp?.(this);
+  }
+
+  get resetAcknowledged(): boolean {
+    return this.resetAcked;
+  }
+
+  sendUdt(b: Bssap): void {
+    if (this.state === 'closed') return;
+    const called: SccpAddress = { routing: 'ssn', pc: this.pc, ssn: BSSAP_SSN };
+    const calling: SccpAddress = { routing: 'ssn', pc: this.a.cfg.pc, ssn: BSSAP_SSN };
+    this.stats.tx++;
+    this.node.sendUnitdata(called, calling, bssapEncode(b));
+  }
+
+  /** Forgets a connection and tells the handler. */
+  drop(conn: RanConn, why: string): void {
+    if (conn.state === 'released') return;
+    conn.state = 'released';
+    this.conns.delete(conn.localRef);
+    this.a.handler.onReleased(conn, why);
+  }
+
+  /** The transport went away: every connection is gone (without a message), then the handler is told. */
+  close(why: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.resetTimer?.cancel();
+    this.closeTransport();
+    for (const c of [...this.conns.values()]) {
+      c.releaseCause = `link down: ${why}`;
+      c.sccp.drop(RELEASE_CAUSE.MTP_FAILURE);
+      this.drop(c, `link down: ${why}`);
+    }
+    this.a.linkClosed(this);
+    this.ctx.log.warn({ bsc: this.bsc.name, why, transport: this.transport }, 'BSC link down');
+    this.a.handler.onLinkDown?.(this, why);
+  }
+
+  /** Timers and handles of the transport itself. */
+  protected abstract closeTransport(): void;
+  /** Where the BSC is, in words: '127.0.0.1:41234' or 'PC 187 over M3UA'. */
+  abstract peerName(): string;
+
+  status(): Record<string, unknown> {
+    return {
+      bsc: this.bsc.name,
+      lac: this.bsc.lac,
+      transport: this.transport,
+      peer: this.peerName(),
+      state: this.state,
+      resetAcknowledged: this.resetAcked,
+      connections: this.conns.size,
+      ...this.stats,
+    };
+  }
+}
+
+/**
+ * One BSC's SCCPlite link: IPA over TCP, the BSC being the client. The link
+ * has an SCCP node of its own (SCCPlite carries no point codes: the BSC's is
+ * configured), which dies with the TCP connection.
+ */
+export class BscLink extends RanPeer {
+  readonly transport = 'sccplite' as const;
+  unitName: string | undefined;
+  protected readonly node: SccpNode;
+  private readonly deframer = new IpaDeframer();
+  private pingTimer: Timer | undefined;
+  private pongTimer: Timer | undefined;
+
+  constructor(
+    a: AInterface,
+    bsc: BscConfig,
+    readonly sock: net.Socket,
+  ) {
+    super(a, bsc);
+    this.node = new SccpNode({
+      pc: a.cfg.pc,
+      remotePc: this.pc,
+      name: `sccp-${bsc.name}`,
+      lower: sccpliteLower((f) => this.write(f)),
+      host: a.host,
+      log: a.ctx.log,
+      timers: a.sccpTimers,
+    });
+    this.node.bind(BSSAP_SSN, this);
+    sock.setNoDelay(true);
+    sock.on('data', (d) => this.onData2(d));
+    sock.on('close', () => this.close('peer closed the TCP connection'));
+    sock.on('error', (err) => this.close(`socket error: ${err.message}`));
+    this.sendIpa({ proto: 'CCM', ccm: { type: 'ID_GET', tags: [{ tag: 'UNITNAME' }] } });
+  }
+
+  private onData2(d: Buffer): void {
     let frames: Uint8Array[];
     try {
       frames = this.deframer.push(d);
@@ -175,7 +420,6 @@ export class BscLink {
       return;
     }
     for (const f of frames) {
-      this.stats.rx++;
       let m: IpaMessage;
       try {
         m = ipaDecode(f);
@@ -183,20 +427,11 @@ export class BscLink {
         this.malformed('IPA', f, err);
         continue;
       }
-      try {
-        this.onIpa(m);
-      } catch (err) {
-        this.malformed('SCCP/BSSAP', f, err);
-      }
+      this.onIpa(m, f);
     }
   }
 
-  private malformed(layer: string, bytes: Uint8Array, err: unknown): void {
-    this.stats.malformed++;
-    this.ctx.log.warn({ bsc: this.bsc.name, layer, hex: toHex(bytes).slice(0, 200), err: (err as Error).message }, 'malformed message from BSC; ignored');
-  }
-
-  private onIpa(m: IpaMessage): void {
+  private onIpa(m: IpaMessage, f: Uint8Array): void {
     if (m.proto === 'CCM') {
       const c = m.ccm;
       if (c.type === 'PING') this.sendIpa({ proto: 'CCM', ccm: { type: 'PONG' } });
@@ -220,15 +455,17 @@ export class BscLink {
     }
     // osmo-bsc may send SCCP before acknowledging our ID: treat SCCP as "CCM done".
     if (this.state === 'ccm') this.ccmDone();
-    this.onSccp(sccpDecode(Buffer.from(m.payload, 'hex')));
+    const malformed = () => this.node.status().counters['malformed'] ?? 0;
+    const before = malformed();
+    this.node.receive(Buffer.from(m.payload, 'hex'), { opc: this.pc, dpc: this.a.cfg.pc, sls: 0 });
+    if (malformed() > before) this.malformed('SCCP', f, new Error('SCCP decode failed (see the sccp warning)'));
   }
 
   private ccmDone(): void {
-    this.state = 'reset';
     this.ctx.log.info({ bsc: this.bsc.name, unit: this.unitName, peer: this.sock.remoteAddress }, 'BSC link: IPA identified');
     if (this.a.cfg.pingIntervalMs > 0)
       this.pingTimer = this.ctx.timers.every(`ping-${this.bsc.name}`, this.a.cfg.pingIntervalMs, () => this.ping());
-    this.sendReset();
+    this.startReset();
   }
 
   private ping(): void {
@@ -241,115 +478,15 @@ export class BscLink {
     });
   }
 
-  /** BSSMAP RESET towards the BSC, repeated until acknowledged (the MSC's half of the handshake). */
-  private sendReset(): void {
-    this.resetsSent++;
-    this.sendUdt({ discriminator: 'bssmap', type: 'RESET', ies: { cause: 0x20 } });
-    this.resetTimer?.cancel();
-    this.resetTimer = this.ctx.timers.once(`reset-${this.bsc.name}`, this.a.cfg.resetRepeatMs, () => {
-      this.resetTimer = undefined;
-      if (!this.resetAcked && this.state !== 'closed') this.sendReset();
-    });
-  }
-
-  private onSccp(s: SccpMessage): void {
-    switch (s.type) {
-      case 'UDT':
-        return this.onUdt(bssapDecode(Buffer.from(s.data, 'hex'), 'mo'));
-      case 'CR': {
-        const data = s.data ? bssapDecode(Buffer.from(s.data, 'hex'), 'mo') : undefined;
-        if (!data || data.discriminator !== 'bssmap' || data.type !== 'COMPLETE LAYER 3 INFORMATION') {
-          this.ctx.log.warn({ bsc: this.bsc.name }, 'SCCP CR without COMPLETE LAYER 3 INFORMATION; refused');
-          this.sendSccp({ type: 'CREF', dstRef: s.srcRef, refusalCause: 0 } as SccpMessage);
-          return;
-        }
-        const l3 = data.ies.layer3Information as Dtap;
-        if (!l3 || 'raw' in l3) {
-          this.sendSccp({ type: 'CREF', dstRef: s.srcRef, refusalCause: 0 } as SccpMessage);
-          return;
-        }
-        const conn = new RanConn(this, s.srcRef, this.a.allocRef());
-        this.conns.set(conn.localRef, conn);
-        this.byRemote.set(conn.remoteRef, conn);
-        this.a.handler.onCompleteL3(conn, l3 as DtapMessage, data);
-        return;
-      }
-      case 'DT1': {
-        const conn = this.conns.get(s.dstRef);
-        if (!conn) {
-          this.ctx.log.warn({ bsc: this.bsc.name, ref: s.dstRef }, 'DT1 for an unknown connection; ignored');
-          return;
-        }
-        const b = bssapDecode(Buffer.from(s.data, 'hex'), 'mo');
-        if (b.discriminator === 'dtap') {
-          if ('raw' in b.dtap) this.ctx.log.warn({ conn: conn.name, raw: b.dtap.raw }, 'unknown DTAP; ignored');
-          else this.a.handler.onDtap(conn, b.dtap);
-        } else if (b.type === 'CLEAR COMPLETE') conn.release(0);
-        else if (b.type !== 'unknown') this.a.handler.onBssmap(conn, b);
-        return;
-      }
-      case 'RLSD': {
-        const conn = this.conns.get(s.dstRef);
-        this.sendSccp({ type: 'RLC', dstRef: s.srcRef, srcRef: s.dstRef } as SccpMessage);
-        if (conn) this.drop(conn, 'released by the BSC');
-        return;
-      }
-      case 'RLC': {
-        const conn = this.conns.get(s.dstRef);
-        if (conn) this.drop(conn, conn.releaseCause ?? 'released');
-        return;
-      }
-      case 'IT':
-        return; // inactivity test from the BSC: the connection is alive; nothing to answer in class 2
-      default:
-        this.ctx.log.warn({ bsc: this.bsc.name, type: s.type }, 'SCCP message type not handled; ignored');
-    }
-  }
-
-  private onUdt(b: Bssap): void {
-    if (b.discriminator !== 'bssmap') return;
-    if (b.type === 'RESET') {
-      this.ctx.log.info({ bsc: this.bsc.name, cause: b.ies.cause }, 'BSSMAP RESET from BSC; acknowledging');
-      for (const c of [...this.conns.values()]) this.drop(c, 'BSC reset');
-      this.a.handler.onLinkReset?.(this);
-      this.sendUdt({ discriminator: 'bssmap', type: 'RESET ACKNOWLEDGE', ies: {} });
-      this.markReady();
-    } else if (b.type === 'RESET ACKNOWLEDGE') {
-      this.resetAcked = true;
-      this.resetTimer?.cancel();
-      this.resetTimer = undefined;
-      this.ctx.log.info({ bsc: this.bsc.name, resetsSent: this.resetsSent }, 'BSSMAP RESET ACKNOWLEDGE from BSC');
-      this.markReady();
-    } else this.ctx.log.info({ bsc: this.bsc.name, type: b.type }, 'connectionless BSSMAP not handled; ignored');
-  }
-
-  private markReady(): void {
-    if (this.state === 'ready' || this.state === 'closed') return;
-    this.state = 'ready';
-    this.ctx.log.info({ bsc: this.bsc.name, lac: this.bsc.lac }, 'BSC link ready');
-    this.a.handler.onLinkUp?.(this);
-  }
-
-  get resetAcknowledged(): boolean {
-    return this.resetAcked;
-  }
-
-  sendUdt(b: Bssap): void {
-    const called: SccpAddress = { routing: 'ssn', pc: this.bsc.pc ?? 187, ssn: BSSAP_SSN };
-    const calling: SccpAddress = { routing: 'ssn', pc: this.a.cfg.pc, ssn: BSSAP_SSN };
-    this.sendSccp({ type: 'UDT', protocolClass: { class: 0, handling: 0 }, called, calling, data: toHex(bssapEncode(b)) } as SccpMessage);
-  }
-
-  sendSccp(s: SccpMessage): void {
-    this.sendIpa({ proto: 'SCCP', payload: toHex(sccpEncode(s)) });
-  }
-
   private corked = false;
 
   private sendIpa(m: IpaMessage): void {
+    this.write(ipaEncode(m));
+  }
+
+  /** Everything sent in one turn goes out in one write(2): cork now, uncork on the next tick. */
+  private write(frame: Uint8Array): void {
     if (this.state === 'closed' || this.sock.destroyed) return;
-    this.stats.tx++;
-    // Everything sent in one turn goes out in one write(2): cork now, uncork on the next tick.
     if (!this.corked) {
       this.corked = true;
       this.sock.cork();
@@ -358,53 +495,42 @@ export class BscLink {
         this.sock.uncork();
       });
     }
-    this.sock.write(ipaEncode(m));
+    this.sock.write(frame);
   }
 
-  /** Forgets a connection and tells the handler. */
-  drop(conn: RanConn, why: string): void {
-    if (conn.state === 'released') return;
-    conn.state = 'released';
-    this.conns.delete(conn.localRef);
-    this.byRemote.delete(conn.remoteRef);
-    this.a.handler.onReleased(conn, why);
-  }
-
-  close(why: string): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    for (const t of [this.pingTimer, this.pongTimer, this.resetTimer]) t?.cancel();
-    for (const c of [...this.conns.values()]) this.drop(c, `link down: ${why}`);
+  protected closeTransport(): void {
+    for (const t of [this.pingTimer, this.pongTimer]) t?.cancel();
     this.sock.destroy();
-    this.a.linkClosed(this);
-    this.ctx.log.warn({ bsc: this.bsc.name, why }, 'BSC link down');
-    this.a.handler.onLinkDown?.(this, why);
   }
 
-  status(): Record<string, unknown> {
-    return {
-      bsc: this.bsc.name,
-      lac: this.bsc.lac,
-      peer: `${this.sock.remoteAddress}:${this.sock.remotePort}`,
-      unit: this.unitName ?? null,
-      state: this.state,
-      resetAcknowledged: this.resetAcked,
-      connections: this.conns.size,
-      ...this.stats,
-    };
+  peerName(): string {
+    return `${this.sock.remoteAddress}:${this.sock.remotePort}`;
+  }
+
+  override status(): Record<string, unknown> {
+    return { ...super.status(), unit: this.unitName ?? null };
   }
 }
 
 /** The MSC's A interface: the listener, the BSC links, paging. */
 export class AInterface {
-  readonly links = new Set<BscLink>();
-  private nextRef = 1;
+  readonly links = new Set<RanPeer>();
+  /** Where the SCCP nodes' timers run: the image runtime's. */
+  readonly host: TimerHost;
+  /** SCCP timers (T(ias), T(iar), T(rel)...), shared by every node. */
+  readonly sccpTimers: TimerTable;
+  /** AoIP, when a BSC is configured for it. */
+  readonly aoip: Aoip | undefined;
 
   constructor(
     readonly ctx: Context,
     readonly cfg: AConfig,
     readonly handler: RanHandler,
   ) {
+    this.host = { now: () => clock.now(), at: (name, deadline, fn) => ctx.timers.at(name, deadline, fn) };
+    this.sccpTimers = sccpTimers(cfg.sccpTimers);
+    const aoipBscs = cfg.bscs.filter((b) => b.transport === 'm3ua');
+    this.aoip = aoipBscs.length ? new Aoip(this, { ...M3UA_DEFAULTS, host: cfg.host, ...cfg.m3ua }, aoipBscs) : undefined;
     ctx.net.listen({
       name: 'a-interface',
       host: cfg.host,
@@ -415,7 +541,7 @@ export class AInterface {
 
   private accept(sock: net.Socket): void {
     const peer = (sock.remoteAddress ?? '').replace(/^::ffff:/, '');
-    const bsc = this.cfg.bscs.find((b) => b.host === peer);
+    const bsc = this.cfg.bscs.find((b) => b.host === peer && (b.transport ?? 'sccplite') === 'sccplite');
     if (!bsc) {
       this.ctx.log.warn({ peer, port: sock.remotePort }, 'connection from an address that is no configured BSC; closed');
       sock.destroy();
@@ -429,22 +555,12 @@ export class AInterface {
     this.links.add(new BscLink(this, bsc, sock));
   }
 
-  linkClosed(l: BscLink): void {
+  linkClosed(l: RanPeer): void {
     this.links.delete(l);
   }
 
-  /** A 24-bit local reference not in use on any link. */
-  allocRef(): number {
-    for (let i = 0; i < 0xffffff; i++) {
-      const r = this.nextRef;
-      this.nextRef = this.nextRef >= 0xfffffe ? 1 : this.nextRef + 1;
-      if (![...this.links].some((l) => l.conns.has(r))) return r;
-    }
-    throw new Error('no free SCCP local reference');
-  }
-
   /** The ready link serving a LAC. */
-  linkFor(lac: number): BscLink | undefined {
+  linkFor(lac: number): RanPeer | undefined {
     for (const l of this.links) if (l.bsc.lac === lac && l.state === 'ready') return l;
     return undefined;
   }
@@ -470,5 +586,152 @@ export class AInterface {
 
   status(): Array<Record<string, unknown>> {
     return [...this.links].map((l) => l.status());
+  }
+}
+
+/**
+ * AoIP: BSSAP over SCCP over M3UA over SCTP. The MSC is the signalling
+ * gateway side of M3UA (RFC 4666): it listens, each BSC is an ASP of its own
+ * application server (one routing context each, traffic mode override), and
+ * one SCCP node with the MSC's point code serves them all, routing on the
+ * BSC's point code. A BSC's link is up while its AS is active.
+ */
+export class Aoip {
+  readonly endpoint: M3uaEndpoint;
+  readonly node: SccpNode;
+  readonly cfg: M3uaAConfig;
+  /** The live link of each BSC, by point code. */
+  private readonly up = new Map<number, M3uaBsc>();
+  private readonly byRc = new Map<number, BscConfig>();
+  private readonly listener: SctpListenHandle;
+
+  constructor(
+    readonly a: AInterface,
+    cfg: M3uaAConfig,
+    bscs: BscConfig[],
+  ) {
+    this.cfg = cfg;
+    const ctx = a.ctx;
+    bscs.forEach((b, i) => this.byRc.set(b.routingContext ?? i + 1, b));
+    this.endpoint = new M3uaEndpoint(
+      {
+        role: 'sg',
+        name: 'msc',
+        localPc: a.cfg.pc,
+        applicationServers: [...this.byRc].map(([rc, b]) => ({ routingContext: rc, dpc: b.pc ?? 187, trafficMode: 'override' })),
+        ...(cfg.timers ? { timers: cfg.timers } : {}),
+      },
+      a.host,
+      // Transitions and every message (DATA too) at debug; failures as warnings and errors.
+      { info: (f, m) => ctx.log.debug(f, m), debug: (f, m) => ctx.log.debug(f, m), warn: (f, m) => ctx.log.warn(f, m), error: (f, m) => ctx.log.error(f, m) },
+    );
+    this.node = new SccpNode({
+      pc: a.cfg.pc,
+      name: 'sccp-aoip',
+      lower: { send: (bytes, route) => this.send(bytes, route) },
+      host: a.host,
+      log: ctx.log,
+      timers: a.sccpTimers,
+    });
+    this.node.bind(BSSAP_SSN, {
+      onUnitdata: (data, _calling, _called, info) => {
+        const peer = this.up.get(info.opc);
+        if (peer) peer.onUnitdata(data);
+        else ctx.log.warn({ opc: info.opc }, 'BSSAP unitdata from a point code with no active BSC link; ignored');
+      },
+      onConnectIndication: (sc, data) => {
+        const peer = sc.remotePc !== undefined ? this.up.get(sc.remotePc) : undefined;
+        if (peer) peer.onConnectIndication(sc, data);
+        else {
+          ctx.log.warn({ opc: sc.remotePc }, 'SCCP CR from a point code with no active BSC link; refused');
+          sc.refuse(0);
+        }
+      },
+    });
+    this.endpoint.on('active', (e) => {
+      for (const rc of e.routingContext) this.asActive(rc);
+    });
+    this.endpoint.on('inactive', (e) => {
+      for (const rc of e.routingContext) this.asInactive(rc, e.reason);
+    });
+    this.endpoint.on('transfer', (pd) => {
+      if (pd.si !== 3) {
+        ctx.log.debug({ si: pd.si, opc: pd.opc }, 'M3UA DATA for a user part other than SCCP; ignored');
+        return;
+      }
+      this.node.receive(pd.data, { opc: pd.opc, dpc: pd.dpc, sls: pd.sls });
+    });
+    this.listener = sctpListen(ctx, {
+      name: 'm3ua',
+      backend: { backend: cfg.backend, transport: cfg.transport },
+      host: cfg.host,
+      port: cfg.port,
+      onAssociation: (assoc) => this.endpoint.attach(assoc),
+    });
+  }
+
+  private send(bytes: Uint8Array, route: MtpRoute): void {
+    try {
+      this.endpoint.transfer({ opc: route.opc, dpc: route.dpc, si: 3, ni: this.cfg.ni, mp: 0, sls: route.sls, data: bytes });
+    } catch (err) {
+      this.a.ctx.log.warn({ dpc: route.dpc, err: (err as Error).message }, 'SCCP message not sent over M3UA');
+    }
+  }
+
+  private asActive(rc: number): void {
+    const bsc = this.byRc.get(rc);
+    if (!bsc) return;
+    const pc = bsc.pc ?? 187;
+    if (this.up.has(pc)) return;
+    const peer = new M3uaBsc(this.a, bsc, this, rc);
+    this.up.set(pc, peer);
+    this.a.links.add(peer);
+    this.a.ctx.log.info({ bsc: bsc.name, pc, routingContext: rc }, 'BSC link: M3UA application server active');
+    peer.begin();
+  }
+
+  private asInactive(rc: number, reason: string): void {
+    const bsc = this.byRc.get(rc);
+    const peer = bsc ? this.up.get(bsc.pc ?? 187) : undefined;
+    peer?.close(`M3UA: ${reason}`);
+  }
+
+  /** @internal */
+  forget(peer: M3uaBsc): void {
+    if (this.up.get(peer.pc) === peer) this.up.delete(peer.pc);
+  }
+
+  status(): Record<string, unknown> {
+    return { listen: `${this.cfg.host}:${this.cfg.port}`, backend: this.cfg.backend, transport: this.cfg.transport, associations: this.listener.associations().length, m3ua: this.endpoint.status(), sccp: this.node.status() };
+  }
+}
+
+/** One BSC over AoIP, while its M3UA application server is active. */
+export class M3uaBsc extends RanPeer {
+  readonly transport = 'm3ua' as const;
+
+  constructor(
+    a: AInterface,
+    bsc: BscConfig,
+    private readonly aoip: Aoip,
+    readonly routingContext: number,
+  ) {
+    super(a, bsc);
+  }
+
+  protected get node(): SccpNode {
+    return this.aoip.node;
+  }
+
+  begin(): void {
+    this.startReset();
+  }
+
+  protected closeTransport(): void {
+    this.aoip.forget(this);
+  }
+
+  peerName(): string {
+    return `PC ${this.pc} over M3UA (routing context ${this.routingContext})`;
   }
 }

@@ -10,7 +10,7 @@ import { embeddedHlr, gsupHlr, type EmbeddedHlr, type HlrAccess } from './hlr-ac
 import { GsupHlrClient } from './gsup-client';
 import { MSC_TIMERS } from './timers';
 
-export { AInterface, BscLink, RanConn, A_DEFAULTS, type AConfig, type BscConfig, type RanHandler, type LinkState, type ConnState } from './a-interface';
+export { AInterface, Aoip, BscLink, M3uaBsc, RanPeer, RanConn, M3UA_DEFAULTS, type M3uaAConfig, type RanTransport, A_DEFAULTS, type AConfig, type BscConfig, type RanHandler, type LinkState, type ConnState } from './a-interface';
 export { MscCore, type CoreConn, type CoreDeps } from './core';
 export { MM_FSM, MM_DEFAULTS, MM_CAUSE, CLEAR_CAUSE, type MmConfig } from './mm';
 export { GsupHlrClient, GsupError, type GsupClientOptions, type GsupAuthTuple } from './gsup-client';
@@ -52,8 +52,11 @@ function check(c: MscConfig): void {
   const bscs = c.a?.bscs ?? [];
   if (!Array.isArray(bscs)) throw new MscConfigError('msc config: a.bscs is a list of { name, host, lac }');
   bscs.forEach((b, i) => {
-    if (typeof b?.name !== 'string' || typeof b.host !== 'string' || !Number.isInteger(b.lac) || b.lac < 1 || b.lac > 0xfffe)
-      throw new MscConfigError(`msc config: a.bscs[${i}] needs name, host and lac (1..65534)`);
+    const m3ua = b?.transport === 'm3ua';
+    if (b?.transport !== undefined && b.transport !== 'm3ua' && b.transport !== 'sccplite')
+      throw new MscConfigError(`msc config: a.bscs[${i}].transport is 'sccplite' (IPA over TCP) or 'm3ua' (AoIP over SCTP), not '${String(b.transport)}'`);
+    if (typeof b?.name !== 'string' || (!m3ua && typeof b.host !== 'string') || !Number.isInteger(b.lac) || b.lac < 1 || b.lac > 0xfffe)
+      throw new MscConfigError(`msc config: a.bscs[${i}] needs name, ${m3ua ? '' : 'host, '}and lac (1..65534)`);
   });
   const mcc = c.network?.mcc ?? MM_DEFAULTS.mcc;
   const mnc = c.network?.mnc ?? MM_DEFAULTS.mnc;
@@ -149,11 +152,12 @@ export default definePackage<MscConfig, MscApi>({
     a = new AInterface(ctx, aCfg, core);
     ctx.timers.every('vlr-purge', c.purgeEveryMs ?? 60_000, () => core.purgeExpired());
     instances.set(ctx, { core, vlr, ...(agent ? { agent } : {}) });
-    ctx.log.info({ a: `${aCfg.host}:${aCfg.port}`, bscs: aCfg.bscs.map((b) => `${b.name}@${b.host} LAC ${b.lac}`), mcc: mm.mcc, mnc: mm.mnc }, 'msc started');
+    ctx.log.info({ a: `${aCfg.host}:${aCfg.port}`, bscs: aCfg.bscs.map((b) => `${b.name}@${b.transport === 'm3ua' ? `PC ${b.pc ?? 187} (M3UA)` : b.host} LAC ${b.lac}`), ...(a.aoip ? { m3ua: `${a.aoip.cfg.host}:${a.aoip.cfg.port}`, sctp: a.aoip.cfg.backend === 'sctp' ? a.aoip.cfg.transport : 'stub' } : {}), mcc: mm.mcc, mnc: mm.mnc }, 'msc started');
     const aa = a;
     return {
       status: () => ({
         links: aa.status(),
+        ...(aa.aoip ? { aoip: aa.aoip.status() } : {}),
         hlr: gsup ? { kind: 'gsup', ...gsup.status() } : { kind: 'embedded' },
         registered: vlr.size,
         connections: core.conns.size,
