@@ -150,13 +150,18 @@ describe('the MSC image on AoIP (M3UA over real SCTP) with bsc-sim as the BSC', 
     expect(refsOnWire.size).toBeGreaterThan(0);
     expect(events.map((e) => e.sccp.type)).toEqual(expect.arrayContaining(['CR', 'CC', 'DT1', 'RLSD', 'RLC']));
 
-    // kill -9: the ASP's heartbeat finds the MSC gone, and bsc-sim reconnects to the resumed image by itself.
+    // A live snapshot while the association is up (the builder never opens SCTP: the native
+    // addon stays out of the heap), then kill -9: the ASP's heartbeat finds the MSC gone, and
+    // bsc-sim reconnects to the resumed image by itself. The subscriber is still registered.
+    const snap = await request(control, 'snapshot', {}, 60_000);
+    expect(snap.ok, JSON.stringify(snap.error)).toBe(true);
     msc.proc.kill('SIGKILL');
     await sleep(200);
     msc = new Running(['run', img, '--control', control, '--allow-eval']);
     await msc.ready();
     await msc.line((l) => l.msg === 'BSC link ready' && l.transport === 'm3ua', 'the AoIP link up again', 30_000);
     await bsc.waitLinkUp(15_000);
+    expect(await evalIn(control, 'msc.status().registered')).toBe(1);
     const again = await alice.locationUpdate();
     expect(again.accepted, JSON.stringify(again)).toBe(true);
     await bsc.stop();

@@ -183,6 +183,27 @@ describe('a resumed image', () => {
     }
   });
 
+  it('verify checks SCTP associations: a listener takes one, a client link makes one to the peer verify plays', async () => {
+    expect(process.getuid?.(), 'SCTP over raw IP needs root (CAP_NET_RAW)').toBe(0);
+    const dir = tmpDir('verify-sctp');
+    const host = `127.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
+    const listenPort = 20000 + Math.floor(Math.random() * 20000);
+    const peerPort = listenPort + 1;
+    const img = deployImage(dir, 'sctp-peers', { packages: { 'sctp-peers': { host, listenPort, peerPort } } });
+    const declared = JSON.parse(snaptel(['info', img, '--json']).stdout).manifest.resources;
+    expect(declared.map((r: { kind: string }) => r.kind).sort()).toEqual(['sctp-client', 'sctp-server']);
+    const v = snaptel(['verify', img, '--json']);
+    const report = JSON.parse(v.stdout);
+    const sctp = report.checks.filter((c: { area: string }) => c.area === 'sctp');
+    expect(sctp).toEqual([
+      expect.objectContaining({ subject: 'sctp-peers.echo', ok: true, detail: expect.stringMatching(/takes an association/) }),
+      expect.objectContaining({ subject: 'sctp-peers.uplink', ok: true, detail: expect.stringMatching(/verify played the peer/) }),
+    ]);
+    // The raw IP socket the backend holds is declared by those resources: no stray descriptor.
+    expect(report.checks.find((c: { area: string }) => c.area === 'fd')).toEqual(expect.objectContaining({ ok: true }));
+    expect(v.status, v.stdout).toBe(0);
+  });
+
   it('loads tls lazily after resume', async () => {
     const dir = tmpDir('resume-tls');
     const [port] = await freePorts(1);
