@@ -183,23 +183,26 @@ describe('a resumed image', () => {
     }
   });
 
-  it('verify checks SCTP associations: a listener takes one, a client link makes one to the peer verify plays', async () => {
+  it.each(['raw', 'udp'] as const)('verify checks SCTP associations (%s): a listener takes one, a client link makes one to the peer verify plays', async (transport) => {
     expect(process.getuid?.(), 'SCTP over raw IP needs root (CAP_NET_RAW)').toBe(0);
     const dir = tmpDir('verify-sctp');
     const host = `127.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
     const listenPort = 20000 + Math.floor(Math.random() * 20000);
     const peerPort = listenPort + 1;
-    const img = deployImage(dir, 'sctp-peers', { packages: { 'sctp-peers': { host, listenPort, peerPort } } });
+    const u = listenPort + 2;
+    const udp = transport === 'udp' ? { listen: u, client: u + 1, peer: u + 2 } : undefined;
+    const img = deployImage(dir, 'sctp-peers', { packages: { 'sctp-peers': { host, listenPort, peerPort, ...(udp ? { udp } : {}) } } });
     const declared = JSON.parse(snaptel(['info', img, '--json']).stdout).manifest.resources;
     expect(declared.map((r: { kind: string }) => r.kind).sort()).toEqual(['sctp-client', 'sctp-server']);
+    for (const r of declared) expect(r.transport).toBe(transport);
     const v = snaptel(['verify', img, '--json']);
     const report = JSON.parse(v.stdout);
     const sctp = report.checks.filter((c: { area: string }) => c.area === 'sctp');
     expect(sctp).toEqual([
-      expect.objectContaining({ subject: 'sctp-peers.echo', ok: true, detail: expect.stringMatching(/takes an association/) }),
+      expect.objectContaining({ subject: 'sctp-peers.echo', ok: true, detail: expect.stringMatching(transport === 'udp' ? /SCTP over UDP \(RFC 6951\) .* takes an association/ : /SCTP over raw IP .* takes an association/) }),
       expect.objectContaining({ subject: 'sctp-peers.uplink', ok: true, detail: expect.stringMatching(/verify played the peer/) }),
     ]);
-    // The raw IP socket the backend holds is declared by those resources: no stray descriptor.
+    // The raw IP socket (or UDP sockets) the backend holds are declared by those resources: no stray descriptor.
     expect(report.checks.find((c: { area: string }) => c.area === 'fd')).toEqual(expect.objectContaining({ ok: true }));
     expect(v.status, v.stdout).toBe(0);
   });

@@ -21,7 +21,7 @@ interface Backend {
   connect(o: { host: string; port: number; localHost?: string }): Promise<Assoc>;
 }
 interface SctpLib {
-  backendFor(spec: { backend: string; transport?: string; udpPort?: number }): Backend;
+  backendFor(spec: { backend: string; transport?: string; udpPort?: number; udpPeerPort?: number }): Backend;
 }
 
 export const isSctp = (r: ResourceInfo) => r.kind === 'sctp-server' || r.kind === 'sctp-client';
@@ -58,7 +58,9 @@ export class SctpPeerStub {
       return;
     }
     try {
-      const backend = l.backendFor({ backend: 'sctp', transport: String(this.r.transport ?? 'raw') });
+      // Over UDP (RFC 6951) verify listens on the port the client sends to.
+      const udp = this.r.transport === 'udp' ? { udpPort: Number(this.r.udpPeerPort ?? 9899), udpPeerPort: Number(this.r.udpPort ?? 9899) } : {};
+      const backend = l.backendFor({ backend: 'sctp', transport: String(this.r.transport ?? 'raw'), ...udp });
       this.server = await backend.listen({ host: String(this.r.host), port: Number(this.r.port) });
       this.server.on('association', () => this.associations++);
       this.hosting = true;
@@ -78,7 +80,9 @@ export class SctpPeerStub {
 export async function probeSctpServer(r: ResourceInfo, timeoutMs: number): Promise<string | null> {
   const l = sctpLib();
   if (!l) return '@snaptel/sctp-js-stub is not installed here';
-  const backend = l.backendFor({ backend: String(r.backend), transport: String(r.transport ?? 'raw') });
+  // Over UDP (RFC 6951) verify sends to the listener's UDP port from one of its own.
+  const udp = r.transport === 'udp' ? { udpPort: 0, udpPeerPort: Number(r.udpPort ?? 9899) } : {};
+  const backend = l.backendFor({ backend: String(r.backend), transport: String(r.transport ?? 'raw'), ...udp });
   let timer: NodeJS.Timeout | undefined;
   try {
     const a = await Promise.race([

@@ -473,7 +473,8 @@ function checkFds(pid: number, declared: ResourceInfo[], logFile: string | null,
         if (r.kind === 'tcp-client') return s.proto.startsWith('tcp') && s.remote.port === port;
         // SCTP from user space: one raw IP socket for protocol 132, or the UDP encapsulation socket.
         if (isSctp(r) && r.backend === 'sctp' && r.transport !== 'udp') return s.proto.startsWith('raw') && s.local.port === 132;
-        if (isSctp(r) && r.backend === 'sctp' && r.transport === 'udp') return s.proto.startsWith('udp') && (r.udpPort === undefined || s.local.port === Number(r.udpPort));
+        // (a client whose UDP port was taken falls back to another: any UDP socket will do for it)
+        if (isSctp(r) && r.backend === 'sctp' && r.transport === 'udp') return s.proto.startsWith('udp') && (r.kind === 'sctp-client' || r.udpPort === undefined || s.local.port === Number(r.udpPort));
         return false;
       });
       if (ok) continue;

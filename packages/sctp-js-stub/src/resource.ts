@@ -101,6 +101,12 @@ function udpPortOf(b: Backend): number | undefined {
   return b.name === 'sctp' && o?.transport === 'udp' ? o.udpPort : undefined;
 }
 
+/** The UDP port a client's encapsulated packets go to (RFC 6951), for verify to play the peer there. */
+function udpPeerPortOf(b: Backend): number | undefined {
+  const o = (b as { options?: { transport?: string; udpPeerPort?: number } }).options;
+  return b.name === 'sctp' && o?.transport === 'udp' ? o.udpPeerPort : undefined;
+}
+
 /** Bounded exponential backoff: initialMs, doubling (factor), capped at maxMs. */
 export interface BackoffOptions {
   initialMs?: number;
@@ -419,6 +425,7 @@ export function sctpConnect(ctx: SctpResourceContext, o: SctpConnectOptions): Sc
       backend: backend.name,
       transport: backend.transport ?? null,
       ...(udpPort !== undefined ? { udpPort } : {}),
+      ...(udpPeerPortOf(backend) !== undefined ? { udpPeerPort: udpPeerPortOf(backend) } : {}),
       ...(o.localHost !== undefined ? { localHost: o.localHost } : {}),
       ...(o.localPort !== undefined ? { localPort: o.localPort } : {}),
     }),

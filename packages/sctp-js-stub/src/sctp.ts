@@ -138,6 +138,7 @@ class SctpAssociation extends AssociationBase {
   private qHead = 0;
   private batchSeq = 0;
   private waiting = 0;
+  private pumping = false;
   private lastRx = Date.now();
   private watchdog: NodeJS.Timeout | undefined;
   private guard: NodeJS.Timeout | undefined;
@@ -312,17 +313,21 @@ class SctpAssociation extends AssociationBase {
       return;
     }
     const batch = ++this.batchSeq;
-    let n = 0;
-    // While below cwnd, one more message may go even if it crosses cwnd (RFC 4960 6.1 B allows up to PMTU-1 over):
-    // the package grows cwnd only when a SACK finds it fully used.
-    while (this.qHead < this.queue.length) {
-      const m = this.queue[this.qHead]!;
-      const cost = m.buf.length + 16 * Math.ceil(m.buf.length / FRAGMENT);
-      this.queue[this.qHead++] = undefined as unknown as Queued;
-      budget -= cost;
-      n++;
-      la.SEND(m.buf, { stream_id: m.stream, ppid: m.ppid, unordered: m.unordered }, (err?: Error) => this.sent(batch, err));
-      if (budget <= 0) break;
+    this.waiting = batch;
+    this.pumping = true;
+    try {
+      // While below cwnd, one more message may go even if it crosses cwnd (RFC 4960 6.1 B allows up to PMTU-1 over):
+      // the package grows cwnd only when a SACK finds it fully used.
+      while (this.qHead < this.queue.length) {
+        const m = this.queue[this.qHead]!;
+        const cost = m.buf.length + 16 * Math.ceil(m.buf.length / FRAGMENT);
+        this.queue[this.qHead++] = undefined as unknown as Queued;
+        budget -= cost;
+        la.SEND(m.buf, { stream_id: m.stream, ppid: m.ppid, unordered: m.unordered }, (err?: Error) => this.sent(batch, err));
+        if (budget <= 0 || this.la !== la) break;
+      }
+    } finally {
+      this.pumping = false;
     }
     if (this.qHead === this.queue.length) {
       this.queue = [];
@@ -332,13 +337,15 @@ class SctpAssociation extends AssociationBase {
       this.qHead = 0;
     }
     this.stats.batches++;
-    if (n > 0 && this.waiting === 0 && this.la === la) this.waiting = batch;
+    // The package answered (an error) before returning: go on from a clean stack.
+    if (this.waiting === 0) queueMicrotask(() => this.pump());
   }
 
   private sent(batch: number, err?: Error): void {
     if (err) this.stats.sendErrors++;
     if (this.waiting !== batch) return;
     this.waiting = 0;
+    if (this.pumping) return;
     this.pump();
     this.checkDrained();
   }

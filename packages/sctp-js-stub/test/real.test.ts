@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AssociationError, openWires, sctpBackend } from '../src';
 import { build, Capture, haveTshark, isRoot, Peer, randomHosts, randomPort, type PeerEvent } from './peers';
 
@@ -150,7 +150,9 @@ describe.skipIf(!mustRun)('sctp backend: two processes on loopback', () => {
   for (const transport of ['raw', 'udp'] as const) {
     it.skipIf(!tshark && !CI)(`tshark: the ${transport === 'raw' ? 'raw-IP' : 'UDP-encapsulated'} capture has no malformed packet, good CRC32c, and the DATA chunks carry the streams and PPIDs sent`, async () => {
       if (!tshark) throw new Error('tshark is not installed (apt-get install tshark) and CI is set');
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sctp-cap-')), `${transport}.pcapng`);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sctp-cap-'));
+      onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const file = path.join(dir, `${transport}.pcapng`);
       const hosts = randomHosts();
       const udpPort = randomPort();
       const cap = new Capture(file, `${transport === 'raw' ? 'sctp' : `udp port ${udpPort}`} and host ${hosts.server}`);
@@ -215,7 +217,7 @@ describe.skipIf(!mustRun)('sctp backend: two processes on loopback', () => {
   it('permission: without root, raw IP says it needs root (CAP_NET_RAW)', async () => {
     const hosts = randomHosts();
     const p = spawnPeer({ role: 'server', backend: { transport: 'raw' }, host: hosts.server, port: randomPort() }, { uid: 65534, gid: 65534 });
-    const e = await p.waitFor((x) => x.ev === 'error' || x.ev === 'listening', 10_000, 'error').catch((err: Error) => ({ ev: 'error', message: err.message }));
+    const e: PeerEvent = await p.waitFor((x) => x.ev === 'error' || x.ev === 'listening', 10_000, 'error').catch((err: Error) => ({ ev: 'error', message: err.message }));
     expect(e.ev).toBe('error');
     expect(e.message).toMatch(/raw IP needs root \(CAP_NET_RAW\)/);
     expect(e.code).toBe('permission');
@@ -249,14 +251,14 @@ describe.skipIf(!mustRun)('sctp backend: two processes on loopback', () => {
         const port = randomPort();
         const be = sctpBackend({ transport, udpPort: 0, heartbeatMs: 50 });
         const srv = await be.listen({ host: hosts.server, port, inStreams: 4 });
-        expect((await be.listen({ host: hosts.server, port }).catch((e: AssociationError) => e)).code).toBe('address-in-use');
+        expect((await be.listen({ host: hosts.server, port }).then(() => undefined, (e: AssociationError) => e))?.code).toBe('address-in-use');
         // Over raw IP SCTP ports are the host's; over UDP each encapsulation socket has its own.
-        if (transport === 'raw') expect((await be.listen({ host: '0.0.0.0', port }).catch((e: AssociationError) => e)).code).toBe('address-in-use');
+        if (transport === 'raw') expect((await be.listen({ host: '0.0.0.0', port }).then(() => undefined, (e: AssociationError) => e))?.code).toBe('address-in-use');
         const udpPeer = transport === 'udp' ? (openWires()[0]!.label.match(/:(\d+)$/)![1] as string) : '9899';
         const cbe = sctpBackend({ transport, udpPort: 0, udpPeerPort: Number(udpPeer) });
         const ac = new AbortController();
         ac.abort();
-        expect((await cbe.connect({ host: hosts.server, port, signal: ac.signal }).catch((e: AssociationError) => e)).code).toBe('aborted');
+        expect((await cbe.connect({ host: hosts.server, port, signal: ac.signal }).then(() => undefined, (e: AssociationError) => e))?.code).toBe('aborted');
         const got: Array<[number, number, string]> = [];
         srv.on('association', (a) => a.on('message', (m) => got.push([m.stream, m.ppid, Buffer.from(m.data).toString()])));
         const c = await cbe.connect({ host: hosts.server, port, localHost: hosts.client, outStreams: 10 });

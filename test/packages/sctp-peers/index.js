@@ -1,12 +1,14 @@
 // One SCTP listener (an echo) and one SCTP client link, both through
-// sctp-js-stub on real SCTP over raw IP: what `snaptel verify` checks for
-// associations. The backend loads its native addon in open(), after resume.
+// sctp-js-stub on real SCTP over raw IP or UDP (config.udp: the UDP ports):
+// what `snaptel verify` checks for associations. The raw backend loads its
+// native addon in open(), after resume.
 const { sctpListen, sctpConnect } = require('@snaptel/sctp-js-stub');
 module.exports = {
   name: 'sctp-peers',
   version: '1.0.0',
   start(ctx, config) {
-    const backend = { backend: 'sctp', transport: 'raw' };
+    const udp = config.udp;
+    const backend = udp ? { backend: 'sctp', transport: 'udp', udpPort: udp.listen } : { backend: 'sctp', transport: 'raw' };
     sctpListen(ctx, {
       name: 'echo',
       backend,
@@ -16,7 +18,7 @@ module.exports = {
     });
     sctpConnect(ctx, {
       name: 'uplink',
-      backend,
+      backend: udp ? { backend: 'sctp', transport: 'udp', udpPort: udp.client, udpPeerPort: udp.peer } : backend,
       host: config.host,
       port: config.peerPort,
       localHost: config.host,
