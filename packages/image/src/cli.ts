@@ -278,8 +278,17 @@ export function describeImage(file: string, size: number, sum: string, m: Manife
       case 'timer':
         what = r.periodic ? `every ${r.periodMs} ms, next due ${r.deadline}` : `once, due ${r.deadline}`;
         break;
-      default:
-        what = JSON.stringify(r);
+      case 'sctp-server':
+      case 'sctp-client': {
+        const carrier = r.backend === 'sctp' ? `SCTP over ${r.transport === 'udp' ? `UDP (RFC 6951)` : 'raw IP'}` : `${String(r.backend)} backend`;
+        what = `${r.kind === 'sctp-server' ? 'listen' : 'associate with'} ${r.host}:${r.port} (${carrier})`;
+        break;
+      }
+      default: {
+        // A package's own kind: what it describes itself as, without the runtime's bookkeeping.
+        const { id: _id, kind: _kind, name: _name, owner: _owner, state: _state, ...rest } = r;
+        what = JSON.stringify(rest);
+      }
     }
     s += `  ${r.kind.padEnd(11)} ${`${r.owner}.${r.name}`.padEnd(nameW)}${what}\n`;
   }
