@@ -1,6 +1,7 @@
+import { Backoff as RuntimeBackoff, type BackoffOptions, type CustomResourceOptions } from '@snaptel/image';
 import { sctpBackend, wiresSettled, type SctpBackendOptions } from './sctp';
 import { createStubNetwork, type StubNetwork } from './stub';
-import { AssociationError, type Association, type Backend, type BackendName, type SctpTransport, type Server } from './types';
+import { AssociationError, type Association, type Backend, type BackendName, type Server } from './types';
 
 /**
  * SCTP endpoints as resources of the snaptel image runtime: described once
@@ -9,23 +10,9 @@ import { AssociationError, type Association, type Backend, type BackendName, typ
  * itself after any loss, with bounded exponential backoff.
  */
 
-// ---- the runtime's generic resource API (packages/image ctx.resource), declared structurally ----
+// ---- the runtime's generic resource API (packages/image ctx.resource) ----
 
-/** What @snaptel/image's ctx.resource() takes (CustomResourceOptions there). */
-export interface CustomResourceOptions {
-  /** Unique within the package. */
-  name: string;
-  /** 'sctp-server' | 'sctp-client'. */
-  kind: string;
-  /** What it is, plain JSON, the same before and after a snapshot. */
-  describe(): Record<string, unknown>;
-  /** What the live handle is doing now. */
-  status?(): Record<string, unknown>;
-  /** Makes the live handles: at start and after every resume. Never rejects on peer trouble. */
-  open(): Promise<void>;
-  /** Closes every live handle (associations, sockets, timers): before a snapshot and at stop. */
-  close(): Promise<void>;
-}
+export type { CustomResourceOptions };
 
 export interface SctpResourceLog {
   info(o: object, msg: string): void;
@@ -44,15 +31,8 @@ export interface SctpResourceContext {
 // ---- backends by configuration ----
 
 /** A backend named in configuration (plain JSON, so it can sit in an image recipe). */
-export interface BackendSpec {
+export interface BackendSpec extends Omit<SctpBackendOptions, 'rto'> {
   backend: BackendName;
-  /** For 'sctp': 'raw' (default) or 'udp'. */
-  transport?: SctpTransport;
-  udpPort?: number;
-  udpPeerPort?: number;
-  heartbeatMs?: number;
-  maxSilenceMs?: number;
-  closeTimeoutMs?: number;
 }
 
 let processStub: StubNetwork | undefined;
@@ -107,35 +87,16 @@ function udpPeerPortOf(b: Backend): number | undefined {
   return b.name === 'sctp' && o?.transport === 'udp' ? o.udpPeerPort : undefined;
 }
 
-/** Bounded exponential backoff: initialMs, doubling (factor), capped at maxMs. */
-export interface BackoffOptions {
-  initialMs?: number;
-  maxMs?: number;
-  factor?: number;
-}
+export type { BackoffOptions };
 
-class Backoff {
-  readonly initialMs: number;
-  readonly maxMs: number;
-  readonly factor: number;
-  attempts = 0;
-
+/** The runtime's bounded exponential backoff (250 ms doubling to 30 s by default); a bad option is an AssociationError here. */
+class Backoff extends RuntimeBackoff {
   constructor(o: BackoffOptions = {}, what: string) {
-    this.initialMs = o.initialMs ?? 250;
-    this.maxMs = o.maxMs ?? 30_000;
-    this.factor = o.factor ?? 2;
-    if (!(this.initialMs > 0 && this.maxMs >= this.initialMs && this.maxMs <= 2 ** 31 - 1 && this.factor >= 1))
-      throw new AssociationError('bad-option', `${what}: invalid backoff ${JSON.stringify(o)} (want 0 < initialMs <= maxMs <= 2^31-1, factor >= 1)`);
-  }
-
-  next(): number {
-    const d = Math.min(this.maxMs, this.initialMs * this.factor ** this.attempts);
-    this.attempts++;
-    return Math.round(d);
-  }
-
-  reset(): void {
-    this.attempts = 0;
+    try {
+      super(o);
+    } catch (err) {
+      throw new AssociationError('bad-option', `${what}: ${(err as Error).message}`);
+    }
   }
 }
 
