@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { decode as ipaDecode, encode as ipaEncode, frame, IpaDeframer, PROTO, unframe, type CcmMessage, type IdRespEntry } from '@snaptel/ipa';
+import { ReconnectingLink } from './link-base';
 import { NamedTimers, type TimerValues } from './timers';
 
 export type Direction = 'BSC -> MSC' | 'MSC -> BSC';
@@ -26,27 +26,17 @@ export interface LinkConfig {
  * says which), 'sccp' (payload), 'ccm' (direction, message), 'down' (reason),
  * 'error' is never emitted (protocol errors take the link down instead).
  */
-export class Link extends EventEmitter {
-  state: 'idle' | 'connecting' | 'ccm' | 'ready' | 'backoff' | 'stopped' = 'idle';
+export class Link extends ReconnectingLink {
   /** True once the MSC finished ID_GET/ID_ACK on the current connection. */
   ccmComplete = false;
-  /** TCP connections made so far (1 after the first, 2 after one reconnect, ...). */
-  connections = 0;
   private sock: net.Socket | undefined;
   private deframer = new IpaDeframer();
   private readonly timers: NamedTimers;
-  private backoff: number;
   private corked = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly cfg: LinkConfig) {
-    super();
+    super(cfg);
     this.timers = new NamedTimers(cfg.timers);
-    this.backoff = cfg.timers.X_RECONNECT_MIN;
-  }
-
-  get connected(): boolean {
-    return this.state === 'ccm' || this.state === 'ready';
   }
 
   get localPort(): number | undefined {
@@ -101,9 +91,8 @@ export class Link extends EventEmitter {
   }
 
   async stop(): Promise<void> {
-    this.state = 'stopped';
+    this.stopReconnecting();
     this.timers.stopAll();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const sock = this.sock;
     this.sock = undefined;
     if (sock && !sock.destroyed) {
@@ -181,7 +170,7 @@ export class Link extends EventEmitter {
     this.timers.stop('X_CCM');
     if (this.state !== 'ccm') return;
     this.state = 'ready';
-    this.backoff = this.cfg.timers.X_RECONNECT_MIN;
+    this.linkReady();
     if (this.cfg.timers.X_PING > 0) this.schedulePing();
     this.emit('ready', this.ccmComplete);
   }
@@ -196,25 +185,10 @@ export class Link extends EventEmitter {
     });
   }
 
-  private lost(reason: string): void {
-    if (this.state === 'stopped' || this.state === 'backoff' || this.state === 'idle') return;
+  protected teardown(): void {
     const sock = this.sock;
     this.sock = undefined;
     sock?.destroy();
     this.timers.stopAll();
-    this.state = 'backoff';
-    this.emit('down', reason);
-    if (!this.cfg.reconnect) {
-      this.state = 'idle';
-      return;
-    }
-    const wait = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, this.cfg.timers.X_RECONNECT_MAX);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this.state !== 'backoff') return;
-      this.state = 'idle';
-      this.connect();
-    }, wait);
   }
 }

@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { setTimeoutHost, type FsmLog } from '@snaptel/fsm';
 import { M3uaEndpoint } from '@snaptel/m3ua';
 import { backendFor, type Association, type Backend, type BackendSpec } from '@snaptel/sctp-js-stub';
+import { ReconnectingLink } from './link-base';
 import type { TimerValues } from './timers';
 
 export interface M3uaLinkConfig {
@@ -34,21 +34,15 @@ export interface M3uaLinkConfig {
  * a DATA with SI 3 for our point code), 'down' (reason). Reconnects with a
  * doubling backoff when the association drops.
  */
-export class M3uaLink extends EventEmitter {
-  state: 'idle' | 'connecting' | 'ccm' | 'ready' | 'backoff' | 'stopped' = 'idle';
+export class M3uaLink extends ReconnectingLink {
   readonly ccmComplete = true;
-  /** Associations made so far. */
-  connections = 0;
   readonly endpoint: M3uaEndpoint;
   private assoc: Association | undefined;
-  private backoff: number;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly backend: Backend;
 
   constructor(private readonly cfg: M3uaLinkConfig) {
-    super();
+    super(cfg);
     this.backend = backendFor(cfg.backend);
-    this.backoff = cfg.timers.X_RECONNECT_MIN;
     this.endpoint = new M3uaEndpoint(
       { role: 'asp', name: 'bsc', localPc: cfg.bscPc, remotePcs: [cfg.mscPc], routingContexts: [cfg.routingContext], ...(cfg.m3uaTimers ? { timers: cfg.m3uaTimers } : {}) },
       setTimeoutHost(),
@@ -57,7 +51,7 @@ export class M3uaLink extends EventEmitter {
     this.endpoint.on('active', () => {
       if (this.state !== 'ccm') return;
       this.state = 'ready';
-      this.backoff = this.cfg.timers.X_RECONNECT_MIN;
+      this.linkReady();
       this.emit('ready', true);
     });
     this.endpoint.on('inactive', (e) => this.lost(`M3UA: ASP inactive (${e.reason})`));
@@ -65,10 +59,6 @@ export class M3uaLink extends EventEmitter {
     this.endpoint.on('transfer', (pd) => {
       if (pd.si === 3 && pd.dpc === this.cfg.bscPc) this.emit('sccp', pd.data);
     });
-  }
-
-  get connected(): boolean {
-    return this.state === 'ccm' || this.state === 'ready';
   }
 
   get localPort(): number | undefined {
@@ -114,8 +104,7 @@ export class M3uaLink extends EventEmitter {
 
   async stop(): Promise<void> {
     const wasUp = this.state === 'ready';
-    this.state = 'stopped';
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.stopReconnecting();
     const a = this.assoc;
     this.assoc = undefined;
     if (wasUp) {
@@ -132,24 +121,9 @@ export class M3uaLink extends EventEmitter {
     if (a && a.state !== 'down') a.abort('stopped');
   }
 
-  private lost(reason: string): void {
-    if (this.state === 'stopped' || this.state === 'backoff' || this.state === 'idle') return;
+  protected teardown(reason: string): void {
     const a = this.assoc;
     this.assoc = undefined;
     if (a && a.state !== 'down') a.abort(reason);
-    this.state = 'backoff';
-    this.emit('down', reason);
-    if (!this.cfg.reconnect) {
-      this.state = 'idle';
-      return;
-    }
-    const wait = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, this.cfg.timers.X_RECONNECT_MAX);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this.state !== 'backoff') return;
-      this.state = 'idle';
-      this.connect();
-    }, wait);
   }
 }
