@@ -73,14 +73,9 @@ function activate(fi: RaspFsm, rx: Rx<AspActiveMessage>): void {
   if (m.trafficMode !== undefined && !MODES.has(m.trafficMode)) return host.error(fi, 'unsupported-traffic-mode-type', rx);
   let ases: AsFsm[];
   if (m.routingContext) {
-    ases = [];
-    const bad: number[] = [];
-    for (const rc of m.routingContext) {
-      const as = host.asByRc(rc);
-      if (as) ases.push(as);
-      else bad.push(rc);
-    }
+    const { found, bad } = asesOf(host, m.routingContext);
     if (bad.length) return host.error(fi, 'invalid-routing-context', rx, bad);
+    ases = found;
   } else {
     ases = host.ases();
     if (ases.length === 0) return host.error(fi, 'no-configured-as-for-asp', rx);
@@ -96,20 +91,27 @@ function activate(fi: RaspFsm, rx: Rx<AspActiveMessage>): void {
   for (const as of newly) as.dispatch('ASP_ACTIVE', fi);
 }
 
+/** The ASes of the routing contexts an ASP named, and the routing contexts nothing is configured for. */
+function asesOf(host: SgHost, rcs: readonly number[]): { found: AsFsm[]; bad: number[] } {
+  const found: AsFsm[] = [];
+  const bad: number[] = [];
+  for (const rc of rcs) {
+    const as = host.asByRc(rc);
+    if (as) found.push(as);
+    else bad.push(rc);
+  }
+  return { found, bad };
+}
+
 function deactivate(fi: RaspFsm, rx: Rx<AspInactiveMessage>): void {
   const data = rd(fi);
   const { host } = data;
   const m = rx.msg;
   let ases: AsFsm[];
   if (m.routingContext) {
-    ases = [];
-    const bad: number[] = [];
-    for (const rc of m.routingContext) {
-      const as = host.asByRc(rc);
-      if (as) ases.push(as);
-      else bad.push(rc);
-    }
+    const { found, bad } = asesOf(host, m.routingContext);
     if (bad.length) return host.error(fi, 'invalid-routing-context', rx, bad);
+    ases = found;
   } else ases = [...data.activeIn];
   const ack: AspInactiveMessage = { type: 'ASPIA_ACK' };
   if (m.routingContext) ack.routingContext = m.routingContext;
