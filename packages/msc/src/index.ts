@@ -9,6 +9,7 @@ import { MM_DEFAULTS, type MmConfig } from './mm';
 import { embeddedHlr, gsupHlr, type EmbeddedHlr, type HlrAccess } from './hlr-access';
 import { GsupHlrClient } from './gsup-client';
 import { MSC_TIMERS } from './timers';
+import { LocalSmsRouter } from './sms';
 
 export { AInterface, Aoip, BscLink, M3uaBsc, RanPeer, RanConn, M3UA_DEFAULTS, type M3uaAConfig, type RanTransport, A_DEFAULTS, type AConfig, type BscConfig, type RanHandler, type LinkState, type ConnState } from './a-interface';
 export { MscCore, type CoreConn, type CoreDeps } from './core';
@@ -17,6 +18,24 @@ export { GsupHlrClient, GsupError, type GsupClientOptions, type GsupAuthTuple } 
 export { embeddedHlr, gsupHlr, type HlrAccess, type AuthInfo, type LocationResult, type EmbeddedHlr } from './hlr-access';
 export { CC_FSM, CC_CAUSE, Call, type CallMediaLike } from './cc';
 export { MSC_TIMERS } from './timers';
+export {
+  SMC_FSM,
+  SMR_FSM,
+  RP_CAUSE,
+  CP_CAUSE,
+  TP_STATUS,
+  LocalSmsRouter,
+  submitToDeliver,
+  statusReport,
+  timestampOf,
+  type SmsRouter,
+  type SmsParty,
+  type SmsSubmission,
+  type SubmitResult,
+  type MtSms,
+  type MtResult,
+  type MtFailure,
+} from './sms';
 
 /** The recipe's `packages.msc`. */
 export interface MscConfig {
@@ -39,13 +58,20 @@ export interface MscConfig {
    * `hlr` package stays in the image (it is required) but is not asked.
    */
   gsup?: { host?: string; port?: number; unitName?: string; timeoutMs?: number };
+  /**
+   * Short messages. `router: 'local'` (default) delivers an SMS to a
+   * subscriber of this MSC at once (no store-and-forward); 'none' refuses
+   * MO SMS with RP cause 38 until a router is set (`core.setSmsRouter`).
+   * `scAddress`: the service centre address put in RP-OA of MT SMS.
+   */
+  sms?: { router?: 'local' | 'none'; scAddress?: string };
 }
 
 export class MscConfigError extends Error {
   readonly code = 'bad-config';
 }
 
-const KEYS = new Set(['a', 'network', 'authenticate', 'cipher', 'reallocateTmsi', 'unknownImsiCause', 'timers', 'purgeEveryMs', 'mgw', 'gsup']);
+const KEYS = new Set(['a', 'network', 'authenticate', 'cipher', 'reallocateTmsi', 'unknownImsiCause', 'timers', 'purgeEveryMs', 'mgw', 'gsup', 'sms']);
 
 function check(c: MscConfig): void {
   for (const k of Object.keys(c)) if (!KEYS.has(k)) throw new MscConfigError(`msc config: unknown key '${k}' (known: ${[...KEYS].join(', ')})`);
@@ -148,6 +174,7 @@ export default definePackage<MscConfig, MscApi>({
       trace: () => (ctx.log.isLevelEnabled('debug') ? transitions : undefined),
       ...(agent ? { media: (id: string) => new CallMedia(agent!, id) } : {}),
     });
+    if ((c.sms?.router ?? 'local') === 'local') core.setSmsRouter(new LocalSmsRouter(core, c.sms?.scAddress ? { scAddress: c.sms.scAddress } : {}));
     const aCfg: AConfig = { ...A_DEFAULTS, ...c.a, bscs: c.a?.bscs ?? [] };
     a = new AInterface(ctx, aCfg, core);
     ctx.timers.every('vlr-purge', c.purgeEveryMs ?? 60_000, () => core.purgeExpired());
