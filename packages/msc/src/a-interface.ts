@@ -81,6 +81,8 @@ export interface RanHandler {
   onCompleteL3(conn: RanConn, l3: DtapMessage, complete: BssmapMessage): void;
   /** DTAP on an established connection. */
   onDtap(conn: RanConn, dtap: DtapMessage): void;
+  /** DTAP that did not decode: true when the handler answered it (an SMS gets RP-ERROR or CP-ERROR). */
+  onMalformedDtap?(conn: RanConn, l3: Uint8Array): boolean;
   /** BSSMAP on an established connection (CIPHER MODE COMPLETE, ASSIGNMENT COMPLETE, CLEAR REQUEST...). */
   onBssmap(conn: RanConn, msg: BssmapMessage): void;
   /** The connection is gone (released, refused, or its link dropped). */
@@ -141,7 +143,9 @@ export class RanConn {
   }
 
   sendDtap(dtap: Dtap): void {
-    this.sendBssap({ discriminator: 'dtap', dlci: 0, dtap });
+    // SMS goes on SAPI 3 (TS 48.006 §9.3.2: DLCI bits 1-3 the SAPI), everything else on SAPI 0.
+    const sapi3 = 'pd' in dtap && dtap.pd === 'sms';
+    this.sendBssap({ discriminator: 'dtap', dlci: sapi3 ? 0x03 : 0, dtap });
   }
 
   sendBssmap(type: BssmapMessage['type'], ies: BssmapMessage['ies'] = {}): void {
@@ -288,6 +292,9 @@ export abstract class RanPeer implements SccpConnectionHandler {
     try {
       b = bssapDecode(data, 'mo');
     } catch (err) {
+      // DTAP the codecs refuse (an SMS with a bad TPDU) may still deserve an answer (RP-ERROR, CP-ERROR).
+      const l3 = data[0] === 0x01 && data.length >= 3 ? data.subarray(3, 3 + data[2]!) : undefined;
+      if (l3 && this.a.handler.onMalformedDtap?.(conn, l3)) return;
       return this.malformed('BSSAP', data, err);
     }
     if (b.discriminator === 'dtap') {

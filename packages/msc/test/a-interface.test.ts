@@ -109,7 +109,7 @@ async function setup(onL3?: (conn: RanConn, l3: DtapMessage) => void, over: Part
   };
   const a = new AInterface(stub.ctx, { ...A_DEFAULTS, port: 0, pingIntervalMs: 0, resetRepeatMs: 200, ...over, bscs: [{ name: 'bsc-23', host: '127.0.0.1', lac: 23 }] }, handler);
   const port = await stub.port('a-interface');
-  return { a, ev, port };
+  return { a, ev, port, handler };
 }
 
 async function readyBsc(port: number): Promise<ScriptedBsc> {
@@ -186,6 +186,46 @@ describe('A interface (SCCPlite over IPA)', () => {
     expect(ev.released).toHaveLength(0);
     b.sccp({ type: 'RLC', dstRef: mscRef, srcRef: 0x010203 } as SccpMessage);
     await expect.poll(() => ev.released.length).toBe(1);
+  });
+
+  it('sends SMS on SAPI 3, and hands DTAP that does not decode to the handler (an SMS with a bad RP layer) instead of dropping it', async () => {
+    const { ev, port, handler } = await setup((conn) => {
+      conn.sendDtap({ pd: 'sms', type: 'CP-ACK', direction: 'mt', tiFlag: 1, ti: 2, ies: {} } as unknown as DtapMessage);
+      conn.sendDtap({ pd: 'mm', type: 'Identity Request', direction: 'mt', ies: { identityType: 1, spareHalfOctet: 0 } } as unknown as DtapMessage);
+    });
+    const bad: Uint8Array[] = [];
+    handler.onMalformedDtap = (_conn, l3) => {
+      bad.push(Uint8Array.from(l3));
+      return true;
+    };
+    const b = await readyBsc(port);
+    const cm: DtapMessage = {
+      pd: 'mm',
+      type: 'CM Service Request',
+      direction: 'mo',
+      ies: {
+        cmServiceType: 4,
+        cksn: 7,
+        classmark2: { revisionLevel: 1, esInd: true, a51NotAvailable: false, rfPowerCapability: 3, psCapability: false, ssScreeningIndicator: 1, smCapability: true, vbs: false, vgcs: false, frequencyCapability: false, classmark3: false, lcsvaCapability: false, ucs2: false, solsa: false, cmsp: false, a53: false, a52: false },
+        mobileIdentity: { type: 'tmsi', tmsi: 0xdeadbeef } },
+    } as unknown as DtapMessage;
+    const complete: Bssap = { discriminator: 'bssmap', type: 'COMPLETE LAYER 3 INFORMATION', ies: { cellIdentifier: { discriminator: 'lac_ci', lac: 23, ci: 1 }, layer3Information: cm } };
+    b.sccp({ type: 'CR', srcRef: 0x0a0b0c, protocolClass: { class: 2, handling: 0 }, called: { routing: 'ssn', ssn: 254 }, data: toHex(bssapEncode(complete)) } as SccpMessage);
+    const cc = await b.next((e) => e.sccp?.type === 'CC', 'CC');
+    const mscRef = (cc.sccp as { srcRef: number }).srcRef;
+    // TS 48.006 §9.3.2: the DLCI's SAPI bits say 3 for SMS, 0 for MM.
+    const dt = [await b.next((e) => e.sccp?.type === 'DT1', 'the CP-ACK'), await b.next((e) => e.sccp?.type === 'DT1', 'the IDENTITY REQUEST')];
+    const raw = dt.map((e) => Buffer.from((e.sccp as { data: string }).data, 'hex'));
+    expect(dt.map((e) => (e.bssap as { dtap: { type: string } }).dtap.type)).toEqual(['CP-ACK', 'Identity Request']);
+    expect(raw.map((r) => [r[0], r[1]])).toEqual([[0x01, 0x03], [0x01, 0x00]]);
+    // CP-DATA (SMS, TI 2 from the phone) whose RP length runs past the message: not decodable.
+    const l3 = Buffer.from('29010a0001', 'hex');
+    const dtap = Buffer.concat([Buffer.from([0x01, 0x03, l3.length]), l3]);
+    b.sccp({ type: 'DT1', dstRef: mscRef, segmentingReassembling: 0, data: toHex(dtap) } as SccpMessage);
+    await expect.poll(() => bad.length).toBe(1);
+    expect(Buffer.from(bad[0]!).toString('hex')).toBe(l3.toString('hex'));
+    expect(stub!.lines.filter((l) => l.msg === 'malformed message from BSC; ignored')).toEqual([]);
+    expect(ev.dtap).toHaveLength(0);
   });
 
   it('refuses a CR without COMPLETE LAYER 3, survives malformed frames, and drops connections when the BSC resets', async () => {
