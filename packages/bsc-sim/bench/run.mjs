@@ -21,6 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 const N = Number(process.env.BENCH_SUBSCRIBERS ?? 2000);
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
+const SMS = Number(process.env.BENCH_SMS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const base = { imsiBase: '001010000000001', kiBase: 'eb215756028d60e3275e613320aec880', msisdnBase: '2000', algo: 'comp128v1' };
 const subscribers = Array.from({ length: N }, (_, i) => sim.subscriberAt(base, i));
@@ -66,7 +67,7 @@ function baseline(mix) {
 
 async function inProcess() {
   const msc = await AutoMsc.start({ subscribers, auth: true });
-  const r = await sim.runScenario({ ...base, msc: `127.0.0.1:${msc.port}`, subscribers: N, lu: true, calls: CALLS, detach: true, concurrency: CONCURRENCY, durationMs: 60_000 });
+  const r = await sim.runScenario({ ...base, msc: `127.0.0.1:${msc.port}`, subscribers: N, lu: true, calls: CALLS, sms: SMS, detach: true, concurrency: CONCURRENCY, durationMs: 60_000 });
   await msc.close();
   return r;
 }
@@ -74,7 +75,7 @@ async function inProcess() {
 async function outOfProcess() {
   const msc = await AutoMsc.start({ subscribers, auth: true });
   const args = [path.join(here, '../bin/bsc-sim'), '--msc', `127.0.0.1:${msc.port}`, '--subscribers', String(N), '--imsi-base', base.imsiBase, '--ki-base', base.kiBase, '--msisdn-base', base.msisdnBase,
-    '--lu', '--calls', String(CALLS), '--detach', '--concurrency', String(CONCURRENCY), '--duration', '60', '--json'];
+    '--lu', '--calls', String(CALLS), '--sms', String(SMS), '--detach', '--concurrency', String(CONCURRENCY), '--duration', '60', '--json'];
   const out = await new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let s = '';
@@ -94,8 +95,8 @@ const codec = baseline(mix);
 const a = await inProcess();
 const b = await outOfProcess();
 for (const r of [a, b]) {
-  const failed = (r.lu?.failed ?? 0) + (r.calls?.failed ?? 0) + (r.detach?.failed ?? 0);
-  if (failed || r.lu.ok !== N || r.calls.ok !== CALLS || r.detach.ok !== N) throw new Error(`bench run incomplete: ${JSON.stringify(r)}`);
+  const failed = (r.lu?.failed ?? 0) + (r.calls?.failed ?? 0) + (r.sms?.failed ?? 0) + (r.detach?.failed ?? 0);
+  if (failed || r.lu.ok !== N || r.calls.ok !== CALLS || r.sms.ok !== SMS || r.sms.delivered !== SMS || r.detach.ok !== N) throw new Error(`bench run incomplete: ${JSON.stringify(r)}`);
 }
 const line = (name, r, own) => {
   const msgs = r.messages.perSecond;
@@ -106,10 +107,11 @@ const line = (name, r, own) => {
     ...(own ? [`    per CPU    ${fmt(perCpu)} msg per CPU-second of the bsc-sim process (${(perCpu / codec).toFixed(3)}x the baseline): its capacity when the MSC is elsewhere`] : []),
     `    LU         ${fmt(r.lu.perSecond)} LU/s      p50 ${r.lu.latencyMs.p50.toFixed(2)} ms  p99 ${r.lu.latencyMs.p99.toFixed(2)} ms`,
     `    calls      ${fmt(r.calls.perSecond)} calls/s   setup p50 ${r.calls.latencyMs.p50.toFixed(2)} ms  p99 ${r.calls.latencyMs.p99.toFixed(2)} ms`,
+    `    SMS        ${fmt(r.sms.perSecond)} SMS/s     MO (CM SERVICE REQUEST -> RP-ACK) p50 ${r.sms.latencyMs.p50.toFixed(2)} ms  p99 ${r.sms.latencyMs.p99.toFixed(2)} ms; delivered ${r.sms.delivered}, submit -> in the callee's inbox p50 ${r.sms.deliveryLatencyMs.p50.toFixed(2)} ms`,
     `    detach     ${fmt(r.detach.perSecond)} detach/s`,
   ].join('\n');
 };
-console.log(`bsc-sim against the automatic fake MSC on loopback: ${N} subscribers (LU with COMP128v1 authentication and A5/1), ${CALLS} calls (paging, both legs assigned), ${N} detaches, concurrency ${CONCURRENCY}
+console.log(`bsc-sim against the automatic fake MSC on loopback: ${N} subscribers (LU with COMP128v1 authentication and A5/1), ${CALLS} calls (paging, both legs assigned), ${SMS} SMS (MO, paging, MT), ${N} detaches, concurrency ${CONCURRENCY}
   baseline   ${fmt(codec)} msg/s: encode + decode of the same ${mix.length}-message mix (IPA + SCCP + BSSAP), one core, no sockets
 ${line('in one process with the fake MSC (one core shared)', a)}
 ${line('bsc-sim CLI in its own process (the MSC bench\'s way)', b, true)}`);

@@ -24,6 +24,10 @@ phases asked for, and prints counts, rates and latency percentiles. Every phase 
   --lu                   location update every subscriber
   --calls M              M calls between pairs (1st calls 2nd, 3rd calls 4th, ...)
   --hold MS              a call stays connected this long (default 0)
+  --sms N                N MO short messages between pairs (after the calls),
+                         each followed until the callee received it
+  --sms-text TEXT        their text (default "bsc-sim sms <i>"; > 160 GSM
+                         characters: concatenated)
   --answer-delay MS      the callee answers after this long (default 0)
   --detach               IMSI detach every subscriber
   --concurrency C        operations in flight per phase (default 10)
@@ -132,6 +136,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--calls':
         opts.calls = int(a);
         break;
+      case '--sms':
+        opts.sms = int(a);
+        break;
+      case '--sms-text':
+        opts.smsText = value(a);
+        break;
       case '--hold':
         opts.holdMs = int(a);
         break;
@@ -188,7 +198,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         throw new RangeError(`unknown argument ${a} (--help)`);
     }
   }
-  if (!opts.lu && !opts.calls && !opts.detach) throw new RangeError('nothing to do: give --lu, --calls M and/or --detach');
+  if (!opts.lu && !opts.calls && !opts.sms && !opts.detach) throw new RangeError('nothing to do: give --lu, --calls M, --sms N and/or --detach');
   resolveTimers(timers);
   if (Object.keys(timers).length) bsc.timers = timers;
   opts.bsc = bsc;
@@ -216,7 +226,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   try {
     const r = await runScenario(parsed.opts);
     out(parsed.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatReport(r)}\n`);
-    const failed = (r.lu?.failed ?? 0) + (r.calls?.failed ?? 0) + (r.detach?.failed ?? 0);
+    const failed = (r.lu?.failed ?? 0) + (r.calls?.failed ?? 0) + (r.sms?.failed ?? 0) + (r.detach?.failed ?? 0);
     return failed ? 1 : 0;
   } catch (e) {
     err(`bsc-sim: ${(e as Error).message}\n`);

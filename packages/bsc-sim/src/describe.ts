@@ -107,6 +107,23 @@ export function describeDtap(d: Dtap): string {
     case 'Call Confirmed':
       if (ies.cause) p.push(`cause=${causeOf(ies.cause)}`);
       break;
+    case 'CP-DATA': {
+      // RP type and RP-MR, the TPDU type, TP-MR, the number and the RP cause (no time stamps: golden-file friendly).
+      const rp = ies.rpdu as { type: string; mr?: number; cause?: { value: number }; userData?: { type?: string; mr?: number; da?: { digits?: string }; oa?: { digits?: string } } } | undefined;
+      if (!rp) break;
+      p.push(rp.type);
+      if (rp.mr !== undefined) p.push(`rp-mr=${rp.mr}`);
+      if (rp.cause) p.push(`cause=${rp.cause.value}`);
+      const t = rp.userData;
+      if (t?.type) p.push(t.type);
+      if (t?.mr !== undefined && t.type !== 'SMS-STATUS-REPORT') p.push(`tp-mr=${t.mr}`);
+      if (t?.da?.digits !== undefined) p.push(`da=${t.da.digits}`);
+      if (t?.oa?.digits !== undefined) p.push(`oa=${t.oa.digits}`);
+      break;
+    }
+    case 'CP-ERROR':
+      p.push(`cause=${ies.cpCause}`);
+      break;
   }
   const pd = PD_LABEL[m.pd] ?? m.pd;
   return [`DTAP ${pd} ${m.type.toUpperCase()}`, ti, ...p].filter((s) => s).join(' ');

@@ -122,3 +122,17 @@ export class MsStateError extends BscSimError {
     this.name = 'MsStateError';
   }
 }
+
+/** A short message transfer failed below the relay layer: CP-ERROR, TC1M retransmissions exhausted, connection lost. */
+export class SmsFailedError extends BscSimError {
+  constructor(
+    readonly procedure: string,
+    readonly detail: string,
+    /** CP-Cause (TS 24.011 §8.1.4.2) of a CP-ERROR, when one came. */
+    readonly cpCause: number | undefined,
+    imsi?: string,
+  ) {
+    super('sms-failed', `${procedure}: ${detail}${cpCause !== undefined ? ` (CP cause ${cpCause})` : ''}`, imsi);
+    this.name = 'SmsFailedError';
+  }
+}

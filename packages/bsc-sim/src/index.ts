@@ -1,5 +1,5 @@
 export { BscSim, SSN_BSSAP, type BscSimOptions, type BscStats, type MessageEvent, type PagingEvent } from './bsc';
-export { Ms, CM_SERVICE_TYPE, type MsOptions, type LuOptions, type LuResult, type LuType, type DetachResult, type ServiceResult, type ServiceType } from './ms';
+export { Ms, CM_SERVICE_TYPE, RP_CAUSE, type SmmaResult, type MsOptions, type LuOptions, type LuResult, type LuType, type DetachResult, type ServiceResult, type ServiceType } from './ms';
 export { Call, CC_STATES, CC_CAUSE, type CcState, type CallRelease, type Assignment, type CallTiming } from './call';
 export type { Dialogue } from './session';
 export type { ReleaseInfo, ConnectionState } from './connection';
@@ -17,6 +17,7 @@ export {
   KcMismatchError,
   CallFailedError,
   MsStateError,
+  SmsFailedError,
   type ReleasedBy,
 } from './errors';
 export type { Direction } from './link';
@@ -28,6 +29,23 @@ export {
   type ScenarioOptions,
   type ScenarioReport,
   type PhaseReport,
+  type SmsPhaseReport,
   type Latency,
   type Subscriber,
 } from './scenario';
+export {
+  planSms,
+  buildSubmits,
+  relativeVp,
+  Reassembler,
+  SmsTransaction,
+  type SmsContent,
+  type SendSmsOptions,
+  type SmsResult,
+  type SmsPartResult,
+  type ReceivedSms,
+  type ReceivedPart,
+  type StatusReport,
+  type PlannedSms,
+  type CpState,
+} from './sms';

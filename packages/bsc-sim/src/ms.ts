@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Bssap } from '@snaptel/bssap';
 import { fromHex } from '@snaptel/codec';
 import type { IeValues } from '@snaptel/codec';
-import type { BearerCapability, DtapMessage, Lai, MobileIdentity } from '@snaptel/gsm48';
+import type { BearerCapability, DtapMessage, Lai, MobileIdentity, RpMessage } from '@snaptel/gsm48';
+import type { Tpdu } from '@snaptel/sms';
 import type { SimCredentials } from './auth';
 import type { BscSim } from './bsc';
 import { Call, CC_CAUSE, msCause } from './call';
@@ -10,6 +11,23 @@ import type { ReleaseInfo } from './connection';
 import { Deferred, withTimeout } from './deferred';
 import { hex32 } from './describe';
 import { CallFailedError, ConnectionRefusedError, MsStateError, TimeoutError, type ReleasedBy } from './errors';
+import {
+  buildSubmits,
+  partKey,
+  partOf,
+  planSms,
+  Reassembler,
+  rpAddress,
+  SmsTransaction,
+  statusReportOf,
+  type ReceivedPart,
+  type ReceivedSms,
+  type SendSmsOptions,
+  type SmsContent,
+  type SmsPartResult,
+  type SmsResult,
+  type StatusReport,
+} from './sms';
 import { classmark1, classmark2, CODECS, luhnDigit, type CellOfMs } from './radio';
 import { Session, type Dialogue } from './session';
 import type { TimerValues } from './timers';
@@ -56,7 +74,25 @@ export interface MsOptions {
   busy?: boolean;
   /** Never answer MT calls (same as answerCalls: 'never'). */
   noAnswer?: boolean;
+  /** SMS: the service centre address put in RP-DATA's RP-DA ('+' for international; default '+0000'). */
+  smsc?: string;
+  /** SMS: the MS's message store is full: MT SMS-DELIVER gets RP-ERROR cause 22 (memory capacity exceeded). */
+  memoryFull?: boolean;
+  /** SMS: CP-DATA retransmissions after TC1M expiries before giving up (default 2, as libosmocore's SMC). */
+  smsRetransmissions?: number;
+  /** SMS: inbox bound (oldest dropped first; default 1000). */
+  inboxMax?: number;
 }
+
+export interface SmmaResult {
+  accepted: boolean;
+  rpCause?: number;
+  cmCause?: number;
+  durationMs: number;
+}
+
+/** RP-Cause values of TS 24.011 §8.2.5.4 the MS sends. */
+export const RP_CAUSE = { MEMORY_CAPACITY_EXCEEDED: 22, MESSAGE_TYPE_NON_EXISTENT: 97, PROTOCOL_ERROR: 111 } as const;
 
 export type LuType = 'normal' | 'periodic' | 'imsi-attach';
 
@@ -128,7 +164,10 @@ function mm(type: string, ies: IeValues): DtapMessage {
  *
  * Events: 'location-updated' (LuResult), 'paged' ({ tmsi? }), 'incoming-call'
  * (Call), 'call-rejected' ({ ti, cause }), 'tmsi' (number | undefined),
- * 'mm-information' (IEs), 'released' (ReleaseInfo), 'protocol-error' (Error).
+ * 'mm-information' (IEs), 'released' (ReleaseInfo), 'protocol-error' (Error),
+ * 'sms' (ReceivedSms, when the last part of a message came), 'sms-part'
+ * (ReceivedPart), 'sms-rejected' ({ part, rpCause }: memory full),
+ * 'status-report' (StatusReport).
  */
 export class Ms extends EventEmitter {
   readonly imsi: string;
@@ -158,6 +197,26 @@ export class Ms extends EventEmitter {
   private idleWaiters: Deferred<void>[] = [];
   private answerTimers = new Set<NodeJS.Timeout>();
   private readonly liveCalls = new Set<Call>();
+  /** SMS: the SC address of MO RP-DATA. */
+  smsc: string;
+  /** SMS: the store is full (MT SMS-DELIVER -> RP-ERROR cause 22); memoryAvailable() clears it. */
+  memoryFull: boolean;
+  /** TS 23.040 §10.3 memory capacity exceeded notification flag: set when an SMS was refused for memory. */
+  memoryCapacityExceeded = false;
+  readonly smsRetransmissions: number;
+  /** Complete received messages, oldest first (bounded by inboxMax). */
+  readonly inbox: ReceivedSms[] = [];
+  /** Every SMS-DELIVER part handed to the transfer layer, in arrival order (a CP-DATA repeated on one transaction counts once). */
+  readonly smsParts: ReceivedPart[] = [];
+  /** CP-DATA repeated by the network on a transaction and acknowledged again without being handed up. */
+  smsDuplicates = 0;
+  readonly statusReports: StatusReport[] = [];
+  private readonly inboxMax: number;
+  private readonly reassembler = new Reassembler();
+  private tpMr = 0;
+  private rpMr = 0;
+  private concatRef = 0;
+  private holdSeq = 0;
 
   constructor(
     readonly bsc: BscSim,
@@ -188,6 +247,12 @@ export class Ms extends EventEmitter {
     this.silent = new Set([...(opts.silent ?? [])].map((s) => s.toUpperCase()));
     this.wrongSres = opts.wrongSres ?? false;
     this.busy = opts.busy ?? false;
+    this.smsc = opts.smsc ?? '+0000';
+    rpAddress(this.smsc);
+    this.memoryFull = opts.memoryFull ?? false;
+    this.smsRetransmissions = opts.smsRetransmissions ?? 2;
+    if (!Number.isInteger(this.smsRetransmissions) || this.smsRetransmissions < 0 || this.smsRetransmissions > 10) throw new RangeError('smsRetransmissions: 0 to 10');
+    this.inboxMax = opts.inboxMax ?? 1000;
   }
 
   get timers(): TimerValues {
@@ -385,6 +450,108 @@ export class Ms extends EventEmitter {
   }
 
   /**
+   * MO short message (TS 24.011 §5 and §6, TS 23.040): CM SERVICE REQUEST
+   * (SMS; on the MS's connection when it has one), then per part
+   * CP-DATA(RP-DATA(SMS-SUBMIT)) on SAPI 3, CP-ACK expected (TC1M repeats
+   * the CP-DATA up to smsRetransmissions times), CP-DATA(RP-ACK or
+   * RP-ERROR) answered with CP-ACK (TR1M bounds it). Long text goes as
+   * concatenated parts (8-bit reference UDH, IEI 0x00), one TP-MR each, one
+   * after the other on the same connection; an RP-ERROR stops the rest.
+   * Rejects with TimeoutError (TC1M, TR1M, T3230), SmsFailedError
+   * (CP-ERROR) or ReleasedError.
+   */
+  async sendSms(to: string, content: SmsContent, opts: SendSmsOptions = {}): Promise<SmsResult> {
+    const plan = planSms(content, opts.concatenate ?? true);
+    const ref = plan.chunks.length > 1 ? (this.concatRef = (this.concatRef + 1) & 0xff) : 0;
+    const tpdus = buildSubmits(
+      to,
+      plan,
+      opts,
+      () => {
+        const mr = this.tpMr;
+        this.tpMr = (mr + 1) & 0xff;
+        return mr;
+      },
+      ref,
+    );
+    const t0 = performance.now();
+    const hold = `sms-mo-${++this.holdSeq}`;
+    let session: Session | undefined;
+    const r = await this.cmService(CM_SERVICE_TYPE.sms, 'MO SMS', (s) => {
+      s.holds.add(hold);
+      session = s;
+    });
+    const res: SmsResult = { accepted: false, messageRef: tpdus[0]!.mr!, parts: [], partsPlanned: tpdus.length, alphabet: plan.alphabet, durationMs: 0 };
+    if (!r.accepted || !session) {
+      if (r.cause !== undefined) res.cmCause = r.cause;
+      if (r.authRejected) res.authRejected = true;
+      res.durationMs = performance.now() - t0;
+      return res;
+    }
+    const s: Session = session;
+    try {
+      for (const tpdu of tpdus) {
+        const p = await this.submitPart(s, tpdu);
+        res.parts.push(p);
+        if (!p.accepted) {
+          if (p.rpCause !== undefined) res.rpCause = p.rpCause;
+          break;
+        }
+      }
+    } finally {
+      s.holds.delete(hold);
+      s.idleCheck();
+    }
+    res.accepted = res.parts.length === tpdus.length && res.parts.every((p) => p.accepted);
+    res.durationMs = performance.now() - t0;
+    return res;
+  }
+
+  /**
+   * Memory available again (TS 24.011 §6.3.3 / TS 23.040 §10.3): clears
+   * memoryFull and sends RP-SMMA in CP-DATA after CM SERVICE REQUEST (SMS);
+   * RP-ACK clears the memory capacity exceeded flag.
+   */
+  async memoryAvailable(): Promise<SmmaResult> {
+    this.memoryFull = false;
+    const t0 = performance.now();
+    const hold = `sms-smma-${++this.holdSeq}`;
+    let session: Session | undefined;
+    const r = await this.cmService(CM_SERVICE_TYPE.sms, 'RP-SMMA', (s) => {
+      s.holds.add(hold);
+      session = s;
+    });
+    if (!r.accepted || !session) {
+      const out: SmmaResult = { accepted: false, durationMs: performance.now() - t0 };
+      if (r.cause !== undefined) out.cmCause = r.cause;
+      return out;
+    }
+    const s: Session = session;
+    try {
+      const ans = await this.relayMo(s, 'RP-SMMA', { type: 'RP-SMMA', direction: 'mo', mr: this.nextRpMr() });
+      const out: SmmaResult = { accepted: ans.rp.type === 'RP-ACK', durationMs: performance.now() - t0 };
+      if (ans.rp.type === 'RP-ERROR' && ans.rp.cause) out.rpCause = ans.rp.cause.value;
+      if (out.accepted) this.memoryCapacityExceeded = false;
+      return out;
+    } finally {
+      s.holds.delete(hold);
+      s.idleCheck();
+    }
+  }
+
+  /** Parts received more than once (same sender, SC time stamp, concatenation and content): should be empty. */
+  duplicateParts(): ReceivedPart[] {
+    const seen = new Set<string>();
+    const out: ReceivedPart[] = [];
+    for (const p of this.smsParts) {
+      const k = partKey(p);
+      if (seen.has(k)) out.push(p);
+      else seen.add(k);
+    }
+    return out;
+  }
+
+  /**
    * A radio link failure: the MS is gone from the channel, its calls end at
    * once, the BSC sends CLEAR REQUEST (default cause 0x01 radio interface
    * failure). Resolves when the connection is released.
@@ -455,6 +622,98 @@ export class Ms extends EventEmitter {
         clearTimeout(t);
         this.answerTimers.delete(t);
       });
+    }
+  }
+
+  /** @internal A CP-DATA opening an MT SMS transaction (TS 24.011 §5.2.2): CP-ACK, then RP-ACK or RP-ERROR. */
+  incomingSms(s: Session, m: DtapMessage, ti: number): void {
+    const t = new SmsTransaction(s, 'mt', ti, 'MT SMS', this.smsRetransmissions);
+    t.onFail = (e) => this.note(`MT SMS: ${e.message}`);
+    t.onRp = (rp) => this.relayMt(t, rp);
+    t.onMessage(m);
+  }
+
+  private nextRpMr(): number {
+    const mr = this.rpMr;
+    this.rpMr = (mr + 1) & 0xff;
+    return mr;
+  }
+
+  private async submitPart(s: Session, tpdu: Tpdu): Promise<SmsPartResult> {
+    const rpMr = this.nextRpMr();
+    const t0 = performance.now();
+    const rp: RpMessage = { type: 'RP-DATA', direction: 'mo', mr: rpMr, originator: null, destination: rpAddress(this.smsc), userData: tpdu };
+    const ans = await this.relayMo(s, 'MO SMS', rp);
+    const p: SmsPartResult = { messageRef: tpdu.mr!, rpMr, accepted: ans.rp.type === 'RP-ACK', retransmissions: ans.retransmissions, durationMs: performance.now() - t0 };
+    if (ans.rp.type === 'RP-ERROR') {
+      if (ans.rp.cause) p.rpCause = ans.rp.cause.value;
+      const ud = ans.rp.userData as Tpdu | undefined;
+      if (ud && ud.fcs !== undefined) p.tpFcs = ud.fcs;
+    }
+    return p;
+  }
+
+  /** One MO relay transaction: RP-DATA or RP-SMMA in CP-DATA, RP-ACK / RP-ERROR back within TR1M. */
+  private relayMo(s: Session, procedure: string, rp: RpMessage): Promise<{ rp: RpMessage; retransmissions: number }> {
+    const ti = s.allocSmsTi();
+    if (ti < 0) return Promise.reject(new MsStateError(`${procedure}: no free SMS transaction identifier`, this.imsi));
+    const t = new SmsTransaction(s, 'mo', ti, procedure, this.smsRetransmissions);
+    const d = new Deferred<{ rp: RpMessage; retransmissions: number }>();
+    t.onFail = (e) => d.reject(e);
+    t.onRp = (ans) => {
+      if ((ans.type === 'RP-ACK' || ans.type === 'RP-ERROR') && ans.direction === 'mt') {
+        if (ans.mr !== rp.mr) this.note(`${procedure}: ${ans.type} with RP-MR ${ans.mr}, sent ${rp.mr}`);
+        t.stopRelayTimer('TR1M');
+        t.release();
+        d.resolve({ rp: ans, retransmissions: t.retransmissions });
+      } else this.note(`${procedure}: ${ans.type} while waiting for RP-ACK or RP-ERROR: ignored`);
+    };
+    t.relayTimer('TR1M', () => t.fail(new TimeoutError(procedure, 'TR1M', t.timerMs('TR1M'), ['RP-ACK', 'RP-ERROR'], s.conn.lastReceived, this.imsi)));
+    t.sendData(rp);
+    return d.promise;
+  }
+
+  /** The relay layer of an MT transaction: SMS-DELIVER or SMS-STATUS-REPORT in RP-DATA -> RP-ACK, or RP-ERROR. */
+  private relayMt(t: SmsTransaction, rp: RpMessage): void {
+    t.closeWhenAcked = true;
+    const answer = (m: Omit<RpMessage, 'direction' | 'mr'>) => t.sendData({ ...m, direction: 'mo', mr: rp.mr } as RpMessage);
+    if (rp.type !== 'RP-DATA' || rp.direction !== 'mt') {
+      this.note(`MT SMS: ${rp.type} opens no MT transaction: RP-ERROR cause 97`);
+      answer({ type: 'RP-ERROR', cause: { value: RP_CAUSE.MESSAGE_TYPE_NON_EXISTENT } });
+      return;
+    }
+    const tpdu = rp.userData as Tpdu | undefined;
+    if (tpdu?.type === 'SMS-STATUS-REPORT') {
+      const r = statusReportOf(tpdu);
+      this.statusReports.push(r);
+      if (this.statusReports.length > this.inboxMax) this.statusReports.shift();
+      answer({ type: 'RP-ACK' });
+      this.emit('status-report', r);
+      return;
+    }
+    if (tpdu?.type !== 'SMS-DELIVER') {
+      this.note(`MT SMS: RP-DATA carries ${tpdu?.type ?? 'no TPDU'}: RP-ERROR cause 97`);
+      answer({ type: 'RP-ERROR', cause: { value: RP_CAUSE.MESSAGE_TYPE_NON_EXISTENT } });
+      return;
+    }
+    const part = partOf(tpdu, rp.mr);
+    if (this.memoryFull) {
+      // TS 24.011 §8.2.5.4 cause 22; TS 23.040 §9.2.3.22 TP-FCS 0xD3 (memory capacity exceeded) in the SMS-DELIVER-REPORT.
+      this.memoryCapacityExceeded = true;
+      answer({ type: 'RP-ERROR', cause: { value: RP_CAUSE.MEMORY_CAPACITY_EXCEEDED }, userData: { type: 'SMS-DELIVER-REPORT', fcs: 0xd3, pi: 0 } });
+      this.emit('sms-rejected', { part, rpCause: RP_CAUSE.MEMORY_CAPACITY_EXCEEDED });
+      return;
+    }
+    this.smsParts.push(part);
+    if (this.smsParts.length > this.inboxMax * 4) this.smsParts.shift();
+    // RP-ACK with an SMS-DELIVER-REPORT (TP-PI 0), as in osmo-msc's MT SMS test (msc_vlr_test_gsm_authen.c).
+    answer({ type: 'RP-ACK', userData: { type: 'SMS-DELIVER-REPORT', pi: 0 } });
+    this.emit('sms-part', part);
+    const whole = this.reassembler.add(part);
+    if (whole) {
+      this.inbox.push(whole);
+      if (this.inbox.length > this.inboxMax) this.inbox.shift();
+      this.emit('sms', whole);
     }
   }
 

@@ -2,6 +2,7 @@ import { BscSim, type BscSimOptions } from './bsc';
 import type { SimCredentials } from './auth';
 import { BscSimError, TimeoutError } from './errors';
 import type { Ms } from './ms';
+import type { ReceivedSms } from './sms';
 
 /**
  * Bounded load scenarios against an MSC, for benchmarks (the MSC's bench
@@ -27,6 +28,10 @@ export interface ScenarioOptions {
   /** Phases, in this order: location update of every subscriber, `calls` calls, IMSI detach of every subscriber. */
   lu?: boolean;
   calls?: number;
+  /** MO short messages between pairs (1st to 2nd, 3rd to 4th, ...), after the calls; each is followed until the callee has it (or settle time ran out). */
+  sms?: number;
+  /** Text of the scenario's SMS (default "bsc-sim sms <i>"; longer than 160 GSM characters makes concatenated ones). */
+  smsText?: string;
   detach?: boolean;
   /** Operations in flight at once, per phase (default 10). */
   concurrency?: number;
@@ -69,6 +74,13 @@ export interface PhaseReport {
   latencyMs?: Latency;
 }
 
+export interface SmsPhaseReport extends PhaseReport {
+  /** Messages the callee received whole (its 'sms' event with the text sent). */
+  delivered: number;
+  /** RP-DATA sent by the caller -> the callee has the whole message. */
+  deliveryLatencyMs?: Latency;
+}
+
 export interface ScenarioReport {
   msc: string;
   subscribers: number;
@@ -76,6 +88,7 @@ export interface ScenarioReport {
   durationMs: number;
   lu?: PhaseReport;
   calls?: PhaseReport;
+  sms?: SmsPhaseReport;
   detach?: PhaseReport;
   messages: { sent: number; received: number; perSecond: number };
   /** CPU time (user + system) this process spent during the run: with the MSC elsewhere, the simulator's own cost. */
@@ -208,6 +221,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
   const calls = opts.calls ?? 0;
   if (!Number.isInteger(calls) || calls < 0) throw new RangeError(`calls: ${calls} is not a count`);
   if (calls > 0 && n < 2) throw new RangeError('calls need at least 2 subscribers');
+  const smsCount = opts.sms ?? 0;
+  if (!Number.isInteger(smsCount) || smsCount < 0) throw new RangeError(`sms: ${smsCount} is not a count`);
+  if (smsCount > 0 && n < 2) throw new RangeError('sms need at least 2 subscribers');
   const concurrency = opts.concurrency ?? 10;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency: ${concurrency} is not a positive integer`);
   const t0 = performance.now();
@@ -285,6 +301,59 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
       report.calls = phase.report();
     }
 
+    if (smsCount > 0) {
+      const phase = new Phase();
+      let delivered = 0;
+      const deliveryLat: number[] = [];
+      const pairs: [Ms, Ms][] = [];
+      for (let i = 0; i + 1 < n; i += 2) pairs.push([mss[i]!, mss[i + 1]!]);
+      const free = [...pairs];
+      const waiting: ((p: [Ms, Ms]) => void)[] = [];
+      const take = () => (free.length ? Promise.resolve(free.shift()!) : new Promise<[Ms, Ms]>((r) => waiting.push(r)));
+      const give = (p: [Ms, Ms]) => (waiting.length ? waiting.shift()!(p) : free.push(p));
+      const jobs = Array.from({ length: smsCount }, (_, i) => i);
+      report.deadlineReached ||= await pool(jobs, Math.min(concurrency, pairs.length), deadline, async (i) => {
+        const pair = await take();
+        const [a, b] = pair;
+        const text = opts.smsText ?? `bsc-sim sms ${i}`;
+        let onSms: ((m: ReceivedSms) => void) | undefined;
+        let timer: NodeJS.Timeout | undefined;
+        phase.begin();
+        try {
+          const t0 = performance.now();
+          const arrived = new Promise<number | undefined>((resolve) => {
+            onSms = (m) => {
+              if (m.text === text) resolve(performance.now() - t0);
+            };
+            b.on('sms', onSms);
+            timer = setTimeout(() => resolve(undefined), settleMs);
+          });
+          const r = await a.sendSms(b.msisdn!, text);
+          if (!r.accepted) {
+            phase.end({ kind: 'rejected' });
+            return;
+          }
+          phase.end({ kind: 'ok', latency: r.durationMs });
+          const at = await arrived;
+          if (at !== undefined) {
+            delivered++;
+            deliveryLat.push(at);
+          }
+        } catch (e) {
+          phase.end({ kind: 'failed', error: e });
+        } finally {
+          if (timer) clearTimeout(timer);
+          if (onSms) b.off('sms', onSms);
+          await Promise.all([settle(a, settleMs), settle(b, settleMs)]);
+          give(pair);
+        }
+      });
+      const sr: SmsPhaseReport = { ...phase.report(), delivered };
+      const dl = latency(deliveryLat);
+      if (dl) sr.deliveryLatencyMs = dl;
+      report.sms = sr;
+    }
+
     if (opts.detach) {
       const phase = new Phase();
       report.deadlineReached ||= await pool(mss, concurrency, deadline, async (ms) => {
@@ -314,14 +383,23 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioReport
 const f1 = (x: number) => x.toFixed(1);
 
 /** The report as text, one line per phase. */
-export function formatReport(r: ScenarioReport, unit: Record<'lu' | 'calls' | 'detach', string> = { lu: 'LU/s', calls: 'calls/s', detach: 'detach/s' }): string {
+export function formatReport(
+  r: ScenarioReport,
+  unit: Record<'lu' | 'calls' | 'detach', string> & { sms?: string } = { lu: 'LU/s', calls: 'calls/s', sms: 'SMS/s', detach: 'detach/s' },
+): string {
   const out = [`bsc-sim: ${r.subscribers} subscriber(s) against ${r.msc}: link up in ${f1(r.linkUpMs)} ms, run ${(r.durationMs / 1000).toFixed(2)} s${r.deadlineReached ? ' (deadline reached)' : ''}`];
-  for (const k of ['lu', 'calls', 'detach'] as const) {
+  for (const k of ['lu', 'calls', 'sms', 'detach'] as const) {
     const p = r[k];
     if (!p) continue;
-    let line = `  ${k.padEnd(7)} ${p.ok} ok / ${p.attempted} (${p.rejected} rejected, ${p.failed} failed) in ${(p.durationMs / 1000).toFixed(2)} s: ${f1(p.perSecond)} ${unit[k]}`;
+    let line = `  ${k.padEnd(7)} ${p.ok} ok / ${p.attempted} (${p.rejected} rejected, ${p.failed} failed) in ${(p.durationMs / 1000).toFixed(2)} s: ${f1(p.perSecond)} ${unit[k] ?? 'SMS/s'}`;
     if (p.latencyMs) line += `; latency ms p50 ${f1(p.latencyMs.p50)} p90 ${f1(p.latencyMs.p90)} p99 ${f1(p.latencyMs.p99)} max ${f1(p.latencyMs.max)}`;
     out.push(line);
+    if (k === 'sms') {
+      const s = p as SmsPhaseReport;
+      let d = `          delivered ${s.delivered} / ${s.ok}`;
+      if (s.deliveryLatencyMs) d += `; delivery ms p50 ${f1(s.deliveryLatencyMs.p50)} p90 ${f1(s.deliveryLatencyMs.p90)} p99 ${f1(s.deliveryLatencyMs.p99)} max ${f1(s.deliveryLatencyMs.max)}`;
+      out.push(d);
+    }
     const errs = Object.entries(p.errors);
     if (errs.length) out.push(`          errors: ${errs.map(([e, c]) => `${e} ${c}`).join(', ')}`);
   }

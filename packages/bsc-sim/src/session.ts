@@ -8,6 +8,7 @@ import { Deferred } from './deferred';
 import { BscSimError, KcMismatchError, MsStateError, ReleasedError, TimeoutError, UnexpectedMessageError } from './errors';
 import type { Ms } from './ms';
 import { bssSupportedList, chooseA5, chooseCodec } from './radio';
+import type { SmsTransaction } from './sms';
 import { NamedTimers, type TimerName } from './timers';
 
 /**
@@ -81,6 +82,8 @@ export class Session implements ConnectionHandler, Dialogue {
   readonly conn: Connection;
   /** CC transactions by 'mo<ti>' / 'mt<ti>'. */
   readonly calls = new Map<string, Call>();
+  /** SM-CP transactions by 'mo<ti>' / 'mt<ti>' (TIs of SMS are apart from those of CC). */
+  readonly sms = new Map<string, SmsTransaction>();
   /** Reasons the MS still needs the connection (a procedure, a dialogue): T3240 waits until there are none. */
   readonly holds = new Set<string>();
   /** The A5 algorithm chosen in CIPHER MODE COMPLETE. */
@@ -239,6 +242,7 @@ export class Session implements ConnectionHandler, Dialogue {
     const c = typeof cause === 'number' ? cause : JSON.stringify(cause);
     if (this.expectation) this.failExpectation(new ReleasedError(this.expectation?.procedure ?? this.procedure, [...(this.expectation?.names ?? [])], 'msc', `CLEAR COMMAND cause ${c}`, this.imsi));
     for (const call of [...this.calls.values()]) call.connectionLost(`CLEAR COMMAND cause ${c}`);
+    this.smsLost(`CLEAR COMMAND cause ${c}`, 'msc');
     this.timers.stopAll();
   }
 
@@ -247,10 +251,16 @@ export class Session implements ConnectionHandler, Dialogue {
     this.timers.stopAll();
     if (this.expectation) this.failExpectation(new ReleasedError(this.expectation.procedure, [...this.expectation.names], info.by, info.detail, this.imsi));
     for (const call of [...this.calls.values()]) call.connectionLost(`connection released (${info.by}: ${info.detail})`);
+    this.smsLost(`connection released (${info.by}: ${info.detail})`, info.by);
     this.ms.sessionEnded(this, info);
   }
 
   private handle(b: Bssap, name: string): Promise<void> | undefined {
+    if (b.discriminator === 'dtap' && b.dtap.type !== 'unknown' && (b.dtap as DtapMessage).pd === 'sms' && this.smsRouted(b.dtap as DtapMessage)) {
+      this.onSms(b.dtap as DtapMessage);
+      this.idleCheck();
+      return undefined;
+    }
     if (b.discriminator === 'dtap' && b.dtap.type !== 'unknown' && (b.dtap as DtapMessage).pd === 'cc') {
       this.onCc(b.dtap as DtapMessage);
       this.idleCheck();
@@ -323,7 +333,7 @@ export class Session implements ConnectionHandler, Dialogue {
       this.timers.stop('T3240');
       return;
     }
-    const idle = !this.expectation && this.holds.size === 0 && this.calls.size === 0 && !this.queued;
+    const idle = !this.expectation && this.holds.size === 0 && this.calls.size === 0 && this.sms.size === 0 && !this.queued;
     if (!idle) this.timers.stop('T3240');
     else if (!this.timers.has('T3240'))
       this.timers.start('T3240', () => {
@@ -348,6 +358,7 @@ export class Session implements ConnectionHandler, Dialogue {
   abort(detail: string, cause = 0x01): void {
     this.timers.stopAll();
     for (const call of [...this.calls.values()]) call.connectionLost(detail);
+    this.smsLost(detail, 'bsc');
     if (this.expectation) this.failExpectation(new ReleasedError(this.expectation?.procedure ?? this.procedure, [...(this.expectation?.names ?? [])], 'bsc', detail, this.imsi));
     if (this.conn.state === 'active') {
       const b: Bssap = { discriminator: 'bssmap', type: 'CLEAR REQUEST', ies: { cause } };
@@ -371,6 +382,51 @@ export class Session implements ConnectionHandler, Dialogue {
   callEnded(call: Call): void {
     for (const [k, c] of this.calls) if (c === call) this.calls.delete(k);
     this.idleCheck();
+  }
+
+  // ---------------------------------------------------------------- short messages
+
+  /** A free TI for an MO SMS transaction (0..6), or -1. */
+  allocSmsTi(): number {
+    for (let ti = 0; ti < 7; ti++) if (!this.sms.has(`mo${ti}`)) return ti;
+    return -1;
+  }
+
+  addSms(t: SmsTransaction): void {
+    this.sms.set(t.key, t);
+    this.idleCheck();
+  }
+
+  smsEnded(t: SmsTransaction): void {
+    if (this.sms.get(t.key) === t) this.sms.delete(t.key);
+    this.idleCheck();
+  }
+
+  private smsLost(detail: string, by: ReleasedError['by']): void {
+    for (const t of [...this.sms.values()]) t.fail(new ReleasedError(t.procedure, ['CP-ACK', 'CP-DATA'], by, detail, this.imsi));
+  }
+
+  /** SMS goes to the SM-CP layer, unless a hand-run dialogue holds the connection and no transaction of ours has that TI. */
+  private smsRouted(m: DtapMessage): boolean {
+    return !this.holds.has('dialogue') || this.sms.has(`${m.tiFlag ? 'mo' : 'mt'}${m.ti ?? 0}`);
+  }
+
+  private onSms(m: DtapMessage): void {
+    const origin = m.tiFlag ? 'mo' : 'mt';
+    const ti = m.ti ?? 0;
+    const t = this.sms.get(`${origin}${ti}`);
+    if (t) {
+      t.onMessage(m);
+      return;
+    }
+    if (origin === 'mt' && m.type === 'CP-DATA') {
+      this.ms.incomingSms(this, m, ti);
+      return;
+    }
+    // TS 24.011 §9.3.4: a CP message for a transaction that does not exist -> CP-ERROR cause 81 (not for CP-ERROR, not for a late CP-ACK).
+    if (m.type === 'CP-ERROR' || m.type === 'CP-ACK') return;
+    this.ms.note(`SMS ${m.type} for unknown transaction ${origin} ${ti}: CP-ERROR cause 81`);
+    this.sendDtap({ pd: 'sms', type: 'CP-ERROR', tiFlag: m.tiFlag ? 0 : 1, ti, ies: { cpCause: 81 } } as Omit<DtapMessage, 'direction'>, 0x03);
   }
 
   private onCc(m: DtapMessage): void {

@@ -35,6 +35,10 @@ export const TIMERS = {
   T308: { ms: 30_000, what: 'RELEASE sent: RELEASE COMPLETE must come (RELEASE is sent once more, then the call is released locally)' },
   T310: { ms: 30_000, what: 'CALL PROCEEDING received: ALERTING, CONNECT or DISCONNECT must come' },
   T313: { ms: 30_000, what: 'CONNECT sent: CONNECT ACKNOWLEDGE must come' },
+  // ---- short message service, MS side (TS 24.011 §10, table 10.1) ----
+  TC1M: { ms: 7000, what: 'CP-DATA sent: CP-ACK (or CP-DATA) must come, else CP-DATA is sent again (MsOptions.smsRetransmissions times; libosmocore: 20 s over 2 retransmissions + 1)' },
+  TR1M: { ms: 40_000, what: 'RP-DATA / RP-SMMA sent: RP-ACK or RP-ERROR must come (35-45 s)' },
+  TR2M: { ms: 15_000, what: 'MT RP-DATA received: the MS must have sent RP-ACK or RP-ERROR within this (12-20 s); the simulator answers at once' },
 } as const satisfies Record<string, TimerDef>;
 
 export type TimerName = keyof typeof TIMERS;

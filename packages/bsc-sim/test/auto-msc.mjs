@@ -4,7 +4,10 @@
 // (authentication with the AuC side of @snaptel/auth, ciphering) -> ACCEPT
 // with a new TMSI -> clear; CM service -> SETUP -> paging of the callee by
 // MSISDN -> both legs set up, assigned, connected -> released from A ->
-// clear both; IMSI detach -> clear. Built on the codec packages only; it
+// clear both; SMS: CM service -> CP-DATA(RP-DATA(SMS-SUBMIT)) -> CP-ACK,
+// CP-DATA(RP-ACK) (RP-ERROR cause 1 for an unknown number) -> the callee is
+// paged -> CP-DATA(RP-DATA(SMS-DELIVER)) -> CP-ACK from the MS, its RP-ACK ->
+// CP-ACK -> clear; IMSI detach -> clear. Built on the codec packages only; it
 // shares no code with the simulator. Plain JS so that bench/run.mjs can use it.
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
@@ -24,8 +27,10 @@ const dtap = (pd, type, ies = {}, ti) => {
   if (pd === 'mm') m.skip = 0;
   if (pd === 'mm' || pd === 'cc') m.seq = 0;
   if (ti) Object.assign(m, ti);
-  return { discriminator: 'dtap', dlci: 0, dtap: m };
+  return { discriminator: 'dtap', dlci: pd === 'sms' ? 0x03 : 0, dtap: m };
 };
+/** Time the MSC keeps an SMS connection after the last transaction ended (more parts may follow). */
+const SMS_LINGER_MS = 50;
 const bssmap = (type, ies = {}) => ({ discriminator: 'bssmap', type, ies });
 
 export class AutoMsc {
@@ -44,7 +49,9 @@ export class AutoMsc {
     this.nextRef = 1;
     this.conns = new Map();
     this.pages = new Map();
-    this.stats = { received: 0, sent: 0, lu: 0, luRejected: 0, calls: 0, detach: 0, protocolErrors: [] };
+    this.stats = { received: 0, sent: 0, lu: 0, luRejected: 0, calls: 0, detach: 0, smsMo: 0, smsMoRejected: 0, smsMt: 0, smsMtRejected: 0, protocolErrors: [] };
+    this.smsQueue = new Map();
+    this.nextSmsRef = 0;
     this.authVector = this.auth ? require('@snaptel/auth').authVector : undefined;
     server.on('connection', (s) => this.onConnection(s));
   }
@@ -182,6 +189,7 @@ export class AutoMsc {
           if (!this.auth) this.dt1(c, dtap('mm', 'CM Service Accept'));
         });
       case 'Paging Response': {
+        if (this.smsQueue.get(c.imsi)?.length) return this.secure(c, () => this.deliverNext(c));
         const call = this.pages.get(c.imsi);
         this.pages.delete(c.imsi);
         if (!call) return this.clear(c);
@@ -197,6 +205,71 @@ export class AutoMsc {
       default:
         return this.clear(c);
     }
+  }
+
+  /** MT SMS: the next queued SMS-DELIVER for this subscriber on TI 0, or clear when none is left. */
+  deliverNext(c) {
+    const q = this.smsQueue.get(c.imsi) ?? [];
+    const tpdu = q.shift();
+    if (!q.length) this.smsQueue.delete(c.imsi);
+    if (!tpdu) return this.lingerClear(c);
+    c.mtRpMr = (this.nextSmsRef++ & 0xff);
+    const rp = { type: 'RP-DATA', direction: 'mt', mr: c.mtRpMr, originator: { ton: 1, npi: 1, digits: '0000' }, destination: null, userData: tpdu };
+    this.dt1(c, dtap('sms', 'CP-DATA', { rpdu: rp }, { ti: 0, tiFlag: 0 }));
+  }
+
+  lingerClear(c) {
+    clearTimeout(c.linger);
+    c.linger = setTimeout(() => {
+      if (this.conns.has(c.mscRef) && !c.clearing) this.clear(c);
+    }, SMS_LINGER_MS);
+  }
+
+  /** An SMS CP message from the MS. */
+  onSms(c, m) {
+    clearTimeout(c.linger);
+    const mo = m.tiFlag === 0; // the MS allocated the TI
+    const ti = { ti: m.ti, tiFlag: mo ? 1 : 0 };
+    if (m.type === 'CP-ACK') {
+      if (mo) this.lingerClear(c); // the MS acknowledged our RP-ACK / RP-ERROR: its transaction is over
+      return;
+    }
+    if (m.type !== 'CP-DATA') return this.lingerClear(c);
+    this.dt1(c, dtap('sms', 'CP-ACK', {}, ti));
+    const rp = m.ies.rpdu;
+    if (mo) {
+      if (rp.type === 'RP-SMMA') return this.dt1(c, dtap('sms', 'CP-DATA', { rpdu: { type: 'RP-ACK', direction: 'mt', mr: rp.mr } }, ti));
+      const submit = rp.userData;
+      const to = submit?.da?.digits;
+      const imsiB = to !== undefined ? this.byMsisdn.get(to) : undefined;
+      if (!imsiB) {
+        this.stats.smsMoRejected++;
+        return this.dt1(c, dtap('sms', 'CP-DATA', { rpdu: { type: 'RP-ERROR', direction: 'mt', mr: rp.mr, cause: { value: 1 } } }, ti));
+      }
+      this.stats.smsMo++;
+      this.dt1(c, dtap('sms', 'CP-DATA', { rpdu: { type: 'RP-ACK', direction: 'mt', mr: rp.mr } }, ti));
+      const from = this.subs.get(c.imsi)?.msisdn ?? '';
+      const d = new Date();
+      const deliver = {
+        type: 'SMS-DELIVER', mms: true, udhi: submit.udhi, oa: { ton: 'unknown', npi: 1, digits: from }, pid: 0, dcs: submit.dcs,
+        scts: { year: d.getUTCFullYear() % 100, month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), tz: 0 },
+        ud: submit.ud,
+      };
+      const q = this.smsQueue.get(imsiB) ?? [];
+      q.push(deliver);
+      this.smsQueue.set(imsiB, q);
+      if (q.length === 1) {
+        const pagingIes = { imsi: { type: 'imsi', digits: imsiB }, cellIdentifierList: { discriminator: 'lac', cells: [{ lac: 1 }] } };
+        const t = this.tmsiOf.get(imsiB);
+        if (t !== undefined) pagingIes.tmsi = t;
+        this.udt(bssmap('PAGING', pagingIes));
+      }
+      return;
+    }
+    // MT: the MS's RP-ACK or RP-ERROR for our RP-DATA
+    if (rp.type === 'RP-ACK') this.stats.smsMt++;
+    else this.stats.smsMtRejected++;
+    this.deliverNext(c);
   }
 
   luAccept(c) {
@@ -219,6 +292,7 @@ export class AutoMsc {
 
   onMessage(c, name, b) {
     const ti = (flag) => ({ ti: 0, tiFlag: flag });
+    if (b.discriminator === 'dtap' && b.dtap.pd === 'sms') return this.onSms(c, b.dtap);
     switch (name) {
       case 'Identity Response':
         c.imsi = b.dtap.ies.mobileIdentity.digits;
@@ -233,6 +307,10 @@ export class AutoMsc {
         return;
       case 'CIPHER MODE COMPLETE':
         return c.afterAuth();
+      case 'CM Service Request': // on a connection that is there already
+        clearTimeout(c.linger);
+        this.dt1(c, dtap('mm', 'CM Service Accept'));
+        return;
       case 'TMSI Reallocation Complete':
         this.stats.lu++;
         return this.clear(c);

@@ -227,6 +227,18 @@ export class MscConn {
     this.send({ discriminator: 'dtap', dlci: 0, dtap: m as never });
   }
 
+  /** An SMS CP message (TS 24.011) on SAPI 3 (DLCI 0x03): CP-DATA carries `rpdu`. */
+  sms(type: 'CP-DATA' | 'CP-ACK' | 'CP-ERROR', ies: Record<string, unknown>, ti: number, flag: number): void {
+    this.send({ discriminator: 'dtap', dlci: 0x03, dtap: { pd: 'sms', type, direction: 'mt', ti, tiFlag: flag, ies } as never });
+  }
+
+  /** Raw DTAP octets (hex) in a DT1, DLCI as given: for vectors from other projects. */
+  rawDtap(hex: string, dlci = 0x03): void {
+    const dtap = Buffer.from(hex.replace(/\s/g, ''), 'hex');
+    const data = Buffer.concat([Buffer.from([0x01, dlci, dtap.length]), dtap]);
+    this.msc.sendSccp({ type: 'DT1', dstRef: this.bscRef, segmentingReassembling: 0, data: data.toString('hex') });
+  }
+
   bssmap(type: string, ies: Record<string, unknown> = {}): void {
     this.send({ discriminator: 'bssmap', type, ies } as Bssap);
   }

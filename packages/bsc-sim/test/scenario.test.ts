@@ -82,6 +82,31 @@ describe('runScenario against the automatic MSC', () => {
     expect(wrong.lu).toMatchObject({ attempted: 2, ok: 0, rejected: 2, failed: 0 });
   });
 
+  it('SMS between pairs: every MO accepted (RP-ACK) and delivered to the callee (paging, MT), counts and both latencies; long text goes concatenated', async () => {
+    const m = await auto(6, false);
+    const r = await runScenario({ ...BASE, msc: `127.0.0.1:${m.port}`, subscribers: 6, lu: true, sms: 9, concurrency: 3, durationMs: 30_000 });
+    expect(r.sms).toMatchObject({ attempted: 9, ok: 9, rejected: 0, failed: 0, errors: {}, delivered: 9 });
+    expect(r.sms!.latencyMs!.p50).toBeLessThanOrEqual(r.sms!.latencyMs!.max);
+    expect(r.sms!.deliveryLatencyMs!.p50).toBeGreaterThan(0);
+    expect(m.stats.smsMo).toBe(9);
+    expect(m.stats.smsMt).toBe(9);
+    expect(formatReport(r)).toMatch(/sms +9 ok \/ 9 \(0 rejected, 0 failed\) in [\d.]+ s: [\d.]+ SMS\/s; latency ms p50[^\n]*\n +delivered 9 \/ 9; delivery ms p50/);
+    await m.close();
+    const m2 = await auto(2, false);
+    const long = await runScenario({ ...BASE, msc: `127.0.0.1:${m2.port}`, subscribers: 2, sms: 2, smsText: 'x'.repeat(400), durationMs: 20_000 });
+    expect(long.sms).toMatchObject({ ok: 2, failed: 0, delivered: 2 });
+    expect(m2.stats.smsMo).toBe(6); // 3 parts each
+    expect(m2.stats.smsMt).toBe(6);
+  });
+
+  it('SMS to a number the MSC does not know: RP-ERROR counts as rejected, not failed', async () => {
+    const m = await auto(2, false);
+    // The MSC knows subscribers 2000, 2001; the scenario numbers them from 3000.
+    const r = await runScenario({ ...BASE, msisdnBase: '3000', msc: `127.0.0.1:${m.port}`, subscribers: 2, sms: 2, durationMs: 20_000 });
+    expect(r.sms).toMatchObject({ attempted: 2, ok: 0, rejected: 2, failed: 0, delivered: 0 });
+    expect(m.stats.smsMoRejected).toBe(2);
+  });
+
   it('stops starting operations at the deadline', async () => {
     const m = await auto(4, false);
     const t0 = Date.now();
@@ -117,12 +142,13 @@ describe('bsc-sim command line', () => {
 
   it('runs a scenario in its own process and prints the report as JSON (exit 0)', async () => {
     const m = await auto(6, false);
-    const r = await run(['--msc', `127.0.0.1:${m.port}`, '--subscribers', '6', '--imsi-base', BASE.imsiBase!, '--ki-base', BASE.kiBase!, '--msisdn-base', '2000', '--lu', '--calls', '3', '--detach', '--concurrency', '3', '--duration', '20', '--json']);
+    const r = await run(['--msc', `127.0.0.1:${m.port}`, '--subscribers', '6', '--imsi-base', BASE.imsiBase!, '--ki-base', BASE.kiBase!, '--msisdn-base', '2000', '--lu', '--calls', '3', '--sms', '3', '--detach', '--concurrency', '3', '--duration', '20', '--json']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.out);
     expect(rep.lu).toMatchObject({ ok: 6, failed: 0 });
     expect(rep.calls).toMatchObject({ ok: 3, failed: 0 });
+    expect(rep.sms).toMatchObject({ ok: 3, failed: 0, delivered: 3 });
     expect(rep.detach).toMatchObject({ ok: 6, failed: 0 });
   });
 
@@ -139,6 +165,8 @@ describe('bsc-sim command line', () => {
     expect(() => parseArgs(['--msc', '192.0.2.1:5000', '--lu'])).toThrow(/not a loopback address/);
     expect(() => parseArgs(['--lu', '--timer', 'T9=1'])).toThrow(/--timer: T9=1/);
     expect(() => parseArgs(['--subscribers', '3'])).toThrow(/nothing to do/);
+    expect(parseArgs(['--sms', '4', '--sms-text', 'hi']).opts).toMatchObject({ sms: 4, smsText: 'hi' });
+    expect(() => parseArgs(['--sms', '-1'])).toThrow(/--sms: -1/);
     expect(parseArgs(['--lu', '--timer=T3210=500', '--duration', '2']).opts).toMatchObject({ lu: true, durationMs: 2000, bsc: { timers: { T3210: 500 } } });
     const r = await run(['--bogus']);
     expect(r.code).toBe(2);
