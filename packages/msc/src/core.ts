@@ -1,4 +1,4 @@
-import type { FsmLog, TimerHost, TimerTable } from '@snaptel/fsm';
+import type { FsmLog, TimerHandle, TimerHost, TimerTable } from '@snaptel/fsm';
 import type { BssmapMessage } from '@snaptel/bssap';
 import type { DtapMessage } from '@snaptel/gsm48';
 import type { VlrStore } from '@snaptel/vlr';
@@ -22,6 +22,8 @@ interface ConnState {
   assigning?: CcFsm;
   /** SMS transactions on this connection, by `${origin}:${ti}`. */
   sms: Map<string, SmsTrans>;
+  /** X4: the release waiting after the last SMS transaction. */
+  smsIdle?: TimerHandle;
 }
 
 export interface CoreDeps {
@@ -430,8 +432,19 @@ export class MscCore {
       if (!st) continue;
       let had = false;
       for (const [k, v] of st.sms) if (v === t) (st.sms.delete(k), (had = true));
-      if (had) this.releaseIfIdle(st);
+      if (had) this.releaseAfterSms(st);
     }
+  }
+
+  /** The last SMS transaction ended: release X4 later, unless something new runs on the connection by then. */
+  private releaseAfterSms(st: ConnState): void {
+    st.smsIdle?.cancel();
+    const ms = this.deps.timers.ms('X4');
+    if (ms <= 0) return this.releaseIfIdle(st);
+    st.smsIdle = this.deps.host.at('X4', this.deps.host.now() + ms, () => {
+      st.smsIdle = undefined;
+      this.releaseIfIdle(st);
+    });
   }
 
   /**

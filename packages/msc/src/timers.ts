@@ -17,7 +17,10 @@ import type { TimerDef } from '@snaptel/fsm';
  *   (spec ranges 35-45 s and 12-20 s). TRAM is the MS side's only.
  * - X timers (osmo's negative numbers): ours, named X1..; X1 is osmo-msc's
  *   "Complete Layer 3, Authentication and Ciphering timeout" (5 s) used here
- *   for CIPHER MODE COMPLETE; X2 its release sanity timeout (30 s).
+ *   for CIPHER MODE COMPLETE; X2 its release sanity timeout (30 s); X4 keeps an
+ *   SMS connection a moment after its last transaction, since the phone sends
+ *   the next part of a long message (or a new CM SERVICE REQUEST) right after
+ *   its CP-ACK, and a CLEAR COMMAND crossing it would lose that message.
  */
 export const MSC_TIMERS: readonly TimerDef[] = [
   { name: 'T3212', default: 60, unit: 'min', desc: 'subscriber expiry: purged from the VLR when no LU comes for this long', min: 1 },
@@ -38,4 +41,5 @@ export const MSC_TIMERS: readonly TimerDef[] = [
   { name: 'X1', default: 5, unit: 's', desc: 'CIPHER MODE COMMAND until CIPHER MODE COMPLETE', min: 1 },
   { name: 'X2', default: 30, unit: 's', desc: 'CLEAR COMMAND until the connection is released (sanity)', min: 1 },
   { name: 'X3', default: 5, unit: 's', desc: 'a GSUP request to the HLR until its answer', min: 1 },
+  { name: 'X4', default: 1000, unit: 'ms', desc: 'SMS: the connection is kept this long after its last SMS transaction, for the next part or CM SERVICE REQUEST', min: 0 },
 ];

@@ -146,6 +146,9 @@ function lastRp(c: FakeConn): RpMessage {
 
 function newScenario(subs: SimSub[] = [ALICE, BOB]): { sc: Scenario; router: LocalSmsRouter } {
   const sc = new Scenario(subs);
+  // Release at once after the last SMS transaction (X4 0), so each scenario's lines end with its CLEAR;
+  // test/msc-sms.test.ts runs the default hold, where the next part or CM SERVICE REQUEST needs it.
+  sc.timers.set('X4', 0);
   const router = new LocalSmsRouter(sc.core);
   sc.core.setSmsRouter(router);
   return { sc, router };
