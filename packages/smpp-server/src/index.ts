@@ -1,0 +1,52 @@
+export {
+  SmppServer,
+  type BindMode,
+  type BindEvent,
+  type UnbindEvent,
+  type EsmeConfig,
+  type SmppServerConfig,
+  type SmppContext,
+  type SmppLog,
+  type ListenOptions,
+  type SmppAddress,
+  type SubmitRequest,
+  type SubmitAnswer,
+  type SubmitHandler,
+  type DeliverMessage,
+  type DeliverResult,
+} from './server';
+export { SmppClient, type SmppClientConfig, type SmppClientContext, type ConnectOptions, type Delivered, type DeliveredHandler, type ClientSubmitResult } from './client';
+export { EsmeLink, smBody, type LinkOwner } from './server';
+export { standaloneContext, type StandaloneContext } from './standalone';
+export {
+  COMMANDS,
+  TLVS,
+  STATUS,
+  STATUS_NAME,
+  SmppDecodeError,
+  decodePdu,
+  encodePdu,
+  type Pdu,
+  type PduInput,
+  type Value,
+  type CommandDef,
+  type FieldDef,
+  type TlvDef,
+} from './pdu';
+export {
+  SmppMappingError,
+  smppTime,
+  formatSmppTime,
+  tpDcsOf,
+  parseUdh,
+  mapUserData,
+  receiptText,
+  parseReceiptText,
+  encodeText,
+  MESSAGE_STATE,
+  RECEIPT_STAT,
+  type MappedUserData,
+  type Receipt,
+  type MessageState,
+  type DefaultAlphabet,
+} from './mapping';
