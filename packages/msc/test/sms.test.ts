@@ -516,7 +516,8 @@ describe('undecodable SMS from the phone (core.onMalformedDtap)', () => {
 });
 
 describe('tshark reads what the MSC sends', () => {
-  it.skipIf(!tsharkAvailable())('CP-DATA/RP-DATA/SMS-DELIVER, RP-ACK, RP-ERROR, STATUS-REPORT, CP-ACK, CP-ERROR: not malformed, same fields', () => {
+  // Never skipped under CI: there a missing tshark fails the test.
+  it.skipIf(!tsharkAvailable() && !process.env.CI)('CP-DATA/RP-DATA/SMS-DELIVER, RP-ACK, RP-ERROR, STATUS-REPORT, CP-ACK, CP-ERROR: not malformed, same fields', () => {
     expect(emitted.length).toBeGreaterThan(20);
     // One of each kind.
     const pick = new Map<string, { bytes: Uint8Array; msg: DtapMessage }>();

@@ -19,7 +19,8 @@ function split(b: Buffer): Buffer[] {
   return out;
 }
 
-describe.skipIf(!tsharkAvailable())('tshark dissects what the server sends', () => {
+// Never skipped under CI: there a missing tshark fails the test.
+describe.skipIf(!tsharkAvailable() && !process.env.CI)('tshark dissects what the server sends', () => {
   it('bind resp, submit_sm_resp, deliver_sm receipt, generic_nack, enquire_link_resp: field by field', async () => {
     h = await harness({ systemId: 'MSC' });
     h.server.onSubmit(() => ({ messageId: 'msg-0001' }));
