@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectGolden } from '@snaptel/fsm';
-import { authResponse, luRequest, Scenario, type FakeConn, type SimSub } from './harness';
+import { attach, Scenario, secure, type FakeConn, type SimSub } from './harness';
 
 /**
  * Call control scenarios (TS 24.008 §5, network side) with golden logs: MO
@@ -20,25 +20,7 @@ const BOB: SimSub = { imsi: '001010000000002', msisdn: '1002', ki: '0f0e0d0c0b0a
 const CM2 = { revisionLevel: 1, esInd: true, a51NotAvailable: false, rfPowerCapability: 3, psCapability: false, ssScreeningIndicator: 1, smCapability: true, vbs: false, vgcs: false, frequencyCapability: false, classmark3: false, lcsvaCapability: false, ucs2: false, solsa: false, cmsp: false, a53: false, a52: false };
 const SPEECH = { radioChannelRequirement: 1, codingStandard: 0, transferMode: 0, itc: 0, speechVersions: [0] };
 
-/** Attach both; returns their TMSIs. */
-function attach(sc: Scenario, ...subs: SimSub[]): number[] {
-  sc.log.note('--- attach');
-  return subs.map((sub) => {
-    const c = sc.completeL3(sub.msisdn!, luRequest({ imsi: sub.imsi }));
-    c.dtap(authResponse(sub, c.last()!.dtap!));
-    c.bssmap('CIPHER MODE COMPLETE', { chosenEncryptionAlgorithm: { a5: 1 } });
-    const tmsi = (c.lastDtap()!.ies.mobileIdentity as { tmsi: number }).tmsi;
-    c.dtap({ pd: 'mm', type: 'TMSI Reallocation Complete', ies: {} });
-    c.completeClear();
-    return tmsi;
-  });
-}
 
-/** Authenticates and ciphers a connection that waits for it. */
-function secure(c: FakeConn, sub: SimSub): void {
-  c.dtap(authResponse(sub, c.lastDtap()!));
-  c.bssmap('CIPHER MODE COMPLETE', { chosenEncryptionAlgorithm: { a5: 1 } });
-}
 
 /** Alice calls Bob up to Bob's ALERTING; returns both connections. */
 async function callToAlerting(sc: Scenario, tmsiA: number, tmsiB: number, opts: { answerPaging?: boolean } = {}): Promise<{ a: FakeConn; b?: FakeConn }> {

@@ -248,3 +248,23 @@ export function authResponse(sub: SimSub, req: DtapMessage, wrong = false) {
   if (res.length > 4) ies.extendedRes = res.subarray(4).toString('hex');
   return { pd: 'mm' as const, type: 'Authentication Response', ies };
 }
+
+/** Location-updates each subscriber on a connection of its own (auth, cipher, TMSI); returns their TMSIs. */
+export function attach(sc: Scenario, ...subs: SimSub[]): number[] {
+  sc.log.note('--- attach');
+  return subs.map((sub) => {
+    const c = sc.completeL3(sub.msisdn!, luRequest({ imsi: sub.imsi }));
+    c.dtap(authResponse(sub, c.last()!.dtap!));
+    c.bssmap('CIPHER MODE COMPLETE', { chosenEncryptionAlgorithm: { a5: 1 } });
+    const tmsi = (c.lastDtap()!.ies.mobileIdentity as { tmsi: number }).tmsi;
+    c.dtap({ pd: 'mm', type: 'TMSI Reallocation Complete', ies: {} });
+    c.completeClear();
+    return tmsi;
+  });
+}
+
+/** Authenticates and ciphers a connection that waits for it. */
+export function secure(c: FakeConn, sub: SimSub): void {
+  c.dtap(authResponse(sub, c.lastDtap()!));
+  c.bssmap('CIPHER MODE COMPLETE', { chosenEncryptionAlgorithm: { a5: 1 } });
+}

@@ -4,7 +4,7 @@ import { expectGolden } from '@snaptel/fsm';
 import { decode as dtapDecode, encode as dtapEncode, type Dtap, type DtapMessage, type RpMessage, type UnknownRp } from '@snaptel/gsm48';
 import { decode as smsDecode, encode as smsEncode, type Tpdu } from '@snaptel/sms';
 import { fieldValues, LINKTYPE_USER0, tshark, tsharkAvailable, userDlt } from '@snaptel/codec';
-import { authResponse, luRequest, Scenario, type FakeConn, type SimSub } from './harness';
+import { attach, Scenario, secure, type FakeConn, type SimSub } from './harness';
 import { LocalSmsRouter, RP_CAUSE, submitToDeliver, type MtResult, type SmsRouter, type SubmitResult } from '../src/sms';
 
 /**
@@ -107,23 +107,7 @@ function viaBytes(t: Tpdu): Tpdu {
 
 // ---- procedures ----
 
-function attach(sc: Scenario, ...subs: SimSub[]): number[] {
-  sc.log.note('--- attach');
-  return subs.map((sub) => {
-    const c = sc.completeL3(sub.msisdn!, luRequest({ imsi: sub.imsi }));
-    c.dtap(authResponse(sub, c.last()!.dtap!));
-    c.bssmap('CIPHER MODE COMPLETE', { chosenEncryptionAlgorithm: { a5: 1 } });
-    const tmsi = (c.lastDtap()!.ies.mobileIdentity as { tmsi: number }).tmsi;
-    c.dtap({ pd: 'mm', type: 'TMSI Reallocation Complete', ies: {} });
-    c.completeClear();
-    return tmsi;
-  });
-}
 
-function secure(c: FakeConn, sub: SimSub): void {
-  c.dtap(authResponse(sub, c.lastDtap()!));
-  c.bssmap('CIPHER MODE COMPLETE', { chosenEncryptionAlgorithm: { a5: 1 } });
-}
 
 /** CM SERVICE REQUEST for SMS (service type 4), accepted. */
 function cmSms(sc: Scenario, sub: SimSub, tmsi: number): FakeConn {
