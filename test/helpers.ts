@@ -45,11 +45,16 @@ export function snaptel(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs =
 
 /** Writes a recipe and deploys it; throws with the CLI's output when deploy fails. */
 export function deployImage(dir: string, pkg: string, recipe: Record<string, unknown>): string {
-  const recipeFile = path.join(dir, `${pkg}.json`);
-  fs.writeFileSync(recipeFile, JSON.stringify({ package: pkg, ...recipe }, null, 2));
-  const out = path.join(dir, `${pkg}.img`);
-  const r = snaptel(['deploy', pkg, '--config', recipeFile, '--out', out, '-q']);
-  if (r.status !== 0) throw new Error(`deploy ${pkg} failed (${r.status}):\n${r.stderr}${r.stdout}`);
+  return deployRecipe(dir, pkg, { package: pkg, ...recipe });
+}
+
+/** Writes `recipe` as DIR/NAME.json (it names its packages itself), deploys DIR/NAME.img, returns its path; throws with the CLI's output when deploy fails. */
+export function deployRecipe(dir: string, name: string, recipe: Record<string, unknown>): string {
+  const recipeFile = path.join(dir, `${name}.json`);
+  fs.writeFileSync(recipeFile, JSON.stringify(recipe, null, 2));
+  const out = path.join(dir, `${name}.img`);
+  const r = snaptel(['deploy', '--config', recipeFile, '--out', out, '-q']);
+  if (r.status !== 0) throw new Error(`deploy ${name} failed (${r.status}):\n${r.stderr}${r.stdout}`);
   return out;
 }
 

@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BscSim, type MessageEvent } from '@snaptel/bsc-sim';
 import { tsharkAvailable } from '@snaptel/codec';
 import { request } from '../packages/image/src/remote';
 import { Capture, readFields, readMessages } from './capture';
-import { Running, sleep, snaptel, tmpDir } from './helpers';
+import { deployRecipe, Running, sleep, snaptel, tmpDir } from './helpers';
 
 /**
  * AoIP end to end, on the wire: the MSC image (hlr + msc) listens for M3UA
@@ -58,10 +57,7 @@ describe('the MSC image on AoIP (M3UA over real SCTP) with bsc-sim as the BSC', 
     const host = `127.${rnd(1, 250)}.${rnd(1, 250)}.${rnd(2, 250)}`;
     const aPort = rnd(20000, 40000);
     const m3uaPort = rnd(40000, 60000);
-    const recipe = path.join(dir, 'msc.json');
-    fs.writeFileSync(
-      recipe,
-      JSON.stringify({
+    const img = deployRecipe(dir, 'msc', {
         package: ['hlr', 'msc'],
         packages: {
           hlr: { subscribers: [ALICE] },
@@ -75,11 +71,7 @@ describe('the MSC image on AoIP (M3UA over real SCTP) with bsc-sim as the BSC', 
             },
           },
         },
-      }),
-    );
-    const img = path.join(dir, 'msc.img');
-    const dep = snaptel(['deploy', '--config', recipe, '--out', img, '-q']);
-    expect(dep.status, dep.stderr).toBe(0);
+      });
     const declared = JSON.parse(snaptel(['info', img, '--json']).stdout).manifest.resources;
     expect(declared).toContainEqual(expect.objectContaining({ kind: 'sctp-server', owner: 'msc', name: 'm3ua', host, port: m3uaPort, backend: 'sctp', transport: 'raw' }));
 

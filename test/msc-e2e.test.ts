@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BscSim, type Ms } from '@snaptel/bsc-sim';
 import { request } from '../packages/image/src/remote';
 // @ts-expect-error plain JavaScript module with its own .d.mts next to it
 import { haveOsmoMgw, startOsmoMgw, type OsmoMgw } from '../packages/mgcp/test/mgw-process.mjs';
-import { freePorts, Running, sleep, snaptel, tmpDir } from './helpers';
+import { deployRecipe, freePorts, Running, sleep, tmpDir } from './helpers';
 
 /**
  * The MSC end to end, as deployed: an image of hlr + msc, resumed by the
@@ -63,20 +62,13 @@ describe('the MSC image with bsc-sim and osmo-mgw', () => {
     mgw = await startOsmoMgw();
     const dir = tmpDir('msc-e2e');
     const [aPort] = await freePorts(1);
-    const recipe = path.join(dir, 'msc.json');
-    fs.writeFileSync(
-      recipe,
-      JSON.stringify({
+    const img = deployRecipe(dir, 'msc', {
         package: ['hlr', 'msc'],
         packages: {
           hlr: { subscribers: [ALICE, BOB] },
           msc: { a: { host: '127.0.0.1', port: aPort, bscs: [{ name: 'bsc-23', host: '127.0.0.1', lac: 23 }] }, mgw: { host: '127.0.0.1', port: mgw.mgcpPort } },
         },
-      }),
-    );
-    const img = path.join(dir, 'msc.img');
-    const dep = snaptel(['deploy', '--config', recipe, '--out', img, '-q']);
-    expect(dep.status, dep.stderr).toBe(0);
+      });
     const control = path.join(dir, 'control.sock');
     msc = new Running(['run', img, '--control', control, '--allow-eval']);
     await msc.ready();

@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BscSim } from '@snaptel/bsc-sim';
 import { request } from '../packages/image/src/remote';
 import { OsmoHlr } from './osmo-hlr-peer';
-import { freePorts, Running, snaptel, tmpDir } from './helpers';
+import { deployRecipe, freePorts, Running, tmpDir } from './helpers';
 
 /**
  * The MSC image with an external HLR: osmo-hlr over GSUP (config `gsup`),
@@ -40,17 +39,10 @@ describe('the MSC with osmo-hlr over GSUP', () => {
 
     const dir = tmpDir('msc-gsup');
     const [aPort] = await freePorts(1);
-    const recipe = path.join(dir, 'msc.json');
-    fs.writeFileSync(
-      recipe,
-      JSON.stringify({
+    const img = deployRecipe(dir, 'msc', {
         package: ['hlr', 'msc'],
         packages: { msc: { a: { port: aPort, bscs: [{ name: 'bsc-1', host: '127.0.0.1', lac: 7 }] }, network: { mcc: '901', mnc: '70' }, gsup: { host: hlr.host, port: 4222, unitName: 'MSC-SNAPTEL-E2E' } } },
-      }),
-    );
-    const img = path.join(dir, 'msc.img');
-    const dep = snaptel(['deploy', '--config', recipe, '--out', img, '-q']);
-    expect(dep.status, dep.stderr).toBe(0);
+      });
     const control = path.join(dir, 'control.sock');
     msc = new Running(['run', img, '--control', control, '--allow-eval']);
     await msc.ready();

@@ -1,8 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BscSim } from '@snaptel/bsc-sim';
-import { freePorts, Running, snaptel, tmpDir } from './helpers';
+import { deployRecipe, freePorts, Running, tmpDir } from './helpers';
 
 /**
  * SMS through the deployed MSC image: bsc-sim's phones (their own TS 24.011
@@ -27,17 +25,10 @@ describe('SMS through the MSC image with bsc-sim phones', () => {
   it('delivers MO to MT with paging, a status report and a concatenated UCS2 message; refuses an unknown number', async () => {
     const dir = tmpDir('msc-sms');
     const [aPort] = await freePorts(1);
-    const recipe = path.join(dir, 'msc.json');
-    fs.writeFileSync(
-      recipe,
-      JSON.stringify({
+    const img = deployRecipe(dir, 'msc', {
         package: ['hlr', 'msc'],
         packages: { hlr: { subscribers: [ALICE, BOB] }, msc: { a: { host: '127.0.0.1', port: aPort, bscs: [{ name: 'bsc-5', host: '127.0.0.1', lac: 5 }] } } },
-      }),
-    );
-    const img = path.join(dir, 'msc.img');
-    const dep = snaptel(['deploy', '--config', recipe, '--out', img, '-q']);
-    expect(dep.status, dep.stderr).toBe(0);
+      });
     msc = new Running(['run', img]);
     await msc.ready();
     bsc = new BscSim({ msc: { host: '127.0.0.1', port: aPort }, lac: 5, pingIntervalMs: 0, ...(process.env.TRACE ? { trace: (l: string) => console.log(l) } : {}) });
