@@ -244,9 +244,16 @@ export abstract class Wire {
       cb?.(new Error(`${this.label} is closed`));
       return;
     }
+    let payload: Buffer;
+    try {
+      payload = packet.toBuffer();
+    } catch (err) {
+      cb?.(err as Error);
+      return;
+    }
     this.pendingSends++;
     this.stats.packetsOut++;
-    this.sendRaw(src, dst, packet, (err) => {
+    this.sendRaw(src, dst, payload, packet.dst_port, (err) => {
       this.pendingSends--;
       if (err) this.stats.sendErrors++;
       try {
@@ -265,7 +272,8 @@ export abstract class Wire {
     }
   }
 
-  protected abstract sendRaw(src: string | undefined, dst: string, packet: LibPacket, cb: (err?: Error | null) => void): void;
+  /** Puts one encoded SCTP packet (for SCTP port `dstPort` at `dst`) on the wire. */
+  protected abstract sendRaw(src: string | undefined, dst: string, payload: Buffer, dstPort: number, cb: (err?: Error | null) => void): void;
   protected abstract closeSocket(): void;
 }
 
@@ -335,14 +343,7 @@ export class RawWire extends Wire {
     this.dispatch(Buffer.from(buf.subarray(ihl, total)), source, dst);
   }
 
-  protected sendRaw(src: string | undefined, dst: string, packet: LibPacket, cb: (err?: Error | null) => void): void {
-    let payload: Buffer;
-    try {
-      payload = packet.toBuffer();
-    } catch (err) {
-      cb(err as Error);
-      return;
-    }
+  protected sendRaw(src: string | undefined, dst: string, payload: Buffer, _dstPort: number, cb: (err?: Error | null) => void): void {
     const h = Buffer.alloc(20);
     h[0] = 0x45; // IPv4, 20-byte header
     h.writeUInt16BE(20 + payload.length, 2);
@@ -440,15 +441,8 @@ export class UdpWire extends Wire {
 
   defaultPeerPort = 9899;
 
-  protected sendRaw(_src: string | undefined, dst: string, packet: LibPacket, cb: (err?: Error | null) => void): void {
-    let payload: Buffer;
-    try {
-      payload = packet.toBuffer();
-    } catch (err) {
-      cb(err as Error);
-      return;
-    }
-    const port = this.peerPorts.get(`${dst}:${packet.dst_port}`) ?? this.defaultPeerPort;
+  protected sendRaw(_src: string | undefined, dst: string, payload: Buffer, dstPort: number, cb: (err?: Error | null) => void): void {
+    const port = this.peerPorts.get(`${dst}:${dstPort}`) ?? this.defaultPeerPort;
     this.sock!.send(payload, port, dst, (err) => cb(err));
   }
 
