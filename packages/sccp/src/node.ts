@@ -96,6 +96,8 @@ export interface SccpNodeOptions {
   timers?: TimerTable;
   /** Node events: malformed input (warn), routing failures, errors in user callbacks (error). pino fits. */
   log?: FsmLog;
+  /** Told of each message receive() dropped as malformed (after counting and logging it), e.g. for a per-link counter. */
+  onMalformed?(err: unknown, data: Uint8Array, route: MtpRoute): void;
   /** One osmo-style line per connection step (State change, Received Event...); default none. */
   fsmLog?: FsmLog;
   /** Hop counter of the XUDT/XUDTS this node originates (Q.713 §3.18: 1..15); default 15. */
@@ -186,6 +188,7 @@ export class SccpNode implements ScocOwner {
   readonly fsmLog: FsmLog | undefined;
   readonly maxDt1Data: number;
   readonly maxReassembly: number;
+  private readonly onMalformed: SccpNodeOptions['onMalformed'];
   private readonly counters = new Map<string, number>();
   private readonly lower: SccpLower;
   private readonly log: FsmLog | undefined;
@@ -205,6 +208,7 @@ export class SccpNode implements ScocOwner {
   private readonly reassemblies = new Map<string, Reassembly>();
 
   constructor(opts: SccpNodeOptions) {
+    this.onMalformed = opts.onMalformed;
     const bad = (why: string): never => {
       throw new SccpError('bad-argument', `SccpNode: ${why}`);
     };
@@ -380,6 +384,8 @@ export class SccpNode implements ScocOwner {
           `${this.name}: malformed SCCP from PC ${route.opc}: ${err.message}`,
         );
       } else this.error({ opc: route.opc, err: String(err) }, `${this.name}: decoding failed`);
+      const tell = this.onMalformed;
+      if (tell) this.guard('onMalformed', () => tell(err, data, route));
       return;
     }
     this.count(RX_KEY[msg.type]!);
