@@ -74,7 +74,7 @@ export class MscCore {
   private readonly smsHost: SmsHost;
 
   constructor(readonly deps: CoreDeps) {
-    this.mmDeps = { ...deps, cfg: deps.mm, counters: this.counters };
+    this.mmDeps = { ...deps, cfg: deps.mm, counters: this.counters, attached: (imsi, msisdn) => this.smsRouter?.onAttach?.(imsi, msisdn) };
     this.callHost = {
       media: (id) => deps.media?.(id),
       page: (leg) => this.pageLeg(leg),

@@ -99,6 +99,8 @@ export interface MmDeps {
   cfg: MmConfig;
   /** Counters for status and benchmarks. */
   counters: Record<string, number>;
+  /** A subscriber's location update was accepted (it is attached and reachable now). */
+  attached?(imsi: string, msisdn: string | undefined): void;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -238,6 +240,7 @@ function luDone(fi: MmFsm): void {
   count(d, 'lu-accepted');
   fi.log?.info({ fsm: 'MM', id: fi.id, tmsi: d.newTmsi }, `${fi.name}{${fi.state}}: location updating accepted`);
   release(fi, 'location updating done');
+  if (d.slot !== undefined && d.slot >= 0) d.core.attached?.(d.imsi!, d.core.vlr.recordAt(d.slot).msisdn);
 }
 
 const TIMEOUT_CAUSE: Record<string, string> = {

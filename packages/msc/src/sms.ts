@@ -79,6 +79,8 @@ export interface SmsRouter {
   submit(from: SmsParty, sms: SmsSubmission): SubmitResult | Promise<SubmitResult>;
   /** RP-SMMA: the phone has memory again. */
   onSmma?(imsi: string): void;
+  /** A location update was accepted: the subscriber is reachable (again). */
+  onAttach?(imsi: string, msisdn: string | undefined): void;
 }
 
 /** A mobile-terminated SMS: an SMS-DELIVER or SMS-STATUS-REPORT TPDU, and the SC address for RP-OA. */

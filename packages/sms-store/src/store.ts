@@ -55,6 +55,18 @@ export interface SmsInput {
   udl?: number;
   /** TP-SRR / SMPP registered_delivery: a report is wanted when the message is delivered, expires or fails. */
   statusReportRequested?: boolean;
+  /**
+   * The message is a report (SMS-STATUS-REPORT, SMPP delivery receipt) to be
+   * delivered like any message; `ud` then holds the report in whatever form
+   * the caller chose. Default false.
+   */
+  report?: boolean;
+  /**
+   * The address the submitter sent it to (TP-DA, SMPP destination_addr),
+   * kept when `destination` alone does not say it (an ESME serving many
+   * numbers). Optional.
+   */
+  recipient?: SmsAddress;
   /** Wall-clock ms after which the message expires; default now + SMS-VALIDITY. Must lie in the future. */
   validUntil?: number;
 }
@@ -72,6 +84,10 @@ export interface StoredMessage {
   /** A copy. */
   ud: Uint8Array;
   statusReportRequested: boolean;
+  /** A report rather than a short message (see SmsInput.report). */
+  report: boolean;
+  /** As given to add(), when given. */
+  recipient?: SmsAddress;
   /** Wall-clock ms when add() accepted it (TP-SCTS). */
   submittedAt: number;
   validUntil: number;
@@ -96,6 +112,8 @@ export interface SmsReport {
   source: SmsAddress;
   /** Where the report goes: origin.imsi with TP-MR origin.mr, or origin.systemId with receipted message id origin.messageId. */
   origin: Origin;
+  /** The reported message's recipient (TP-RA), when it was stored with one. */
+  recipient?: SmsAddress;
   submittedAt: number;
   attempts: number;
   /** The failure cause (failed), or the last one seen (expired); null otherwise. */
@@ -182,7 +200,11 @@ const F_SRR = 2;
 const F_ORIGIN_ESME = 4;
 /** Waiting and already handed to onDue (or ready): only validity wakes it now. */
 const F_ANNOUNCED = 8;
-const F_KNOWN = F_UDHI | F_SRR | F_ORIGIN_ESME | F_ANNOUNCED;
+/** The record is a status report or delivery receipt (its body is the report, in the caller's form). */
+const F_REPORT = 16;
+/** The record carries the address the message was sent to (TP-DA, destination_addr). */
+const F_RECIPIENT = 32;
+const F_KNOWN = F_UDHI | F_SRR | F_ORIGIN_ESME | F_ANNOUNCED | F_REPORT | F_RECIPIENT;
 
 const NO_CAUSE = 0xffffffff;
 const MIN_CAPACITY = 16;
@@ -235,7 +257,7 @@ function destOf(key: string): Destination {
 const KEY_RE = /^(ms:[0-9]{1,20}|esme:[\x21-\x7e]{1,16})$/;
 
 /** Scratch space for encoding one record (the largest: 7 + 255 + 83 + 65535 bytes). */
-const scratch = new Uint8Array(7 + 255 + 2 + 16 + 65 + MAX_UD);
+const scratch = new Uint8Array(7 + 255 + 2 + 16 + 65 + 3 + 255 + MAX_UD);
 
 /** Writes an ASCII string (already checked) at `at`; returns the position after it. */
 function putAscii(b: Uint8Array, at: number, str: string): number {
@@ -244,16 +266,24 @@ function putAscii(b: Uint8Array, at: number, str: string): number {
 }
 
 /** The variable part of a message, as encoded into the arena (a view of `scratch`, valid until the next call). */
-function encodeVar(m: SmsInput): { bytes: Uint8Array; flags: number } {
-  const src = m.source;
-  if (!src || typeof src !== 'object') throw invalid('source', `source must be { ton, npi, address } (got ${show(src)})`);
-  const ton = intIn(src.ton, 0, 7, 'source.ton');
-  const npi = intIn(src.npi, 0, 15, 'source.npi');
-  if (typeof src.address !== 'string' || src.address.length === 0) throw invalid('source.address', `source.address must be a non-empty string (got ${show(src.address)})`);
+/** A checked address: TON, NPI, and the address as bytes (null: ASCII, written as is) and its length. */
+function addressOf(a: unknown, field: string): { ton: number; npi: number; address: string; bytes: Uint8Array | null; len: number } {
+  if (!a || typeof a !== 'object') throw invalid(field, `${field} must be { ton, npi, address } (got ${show(a)})`);
+  const src = a as SmsAddress;
+  const ton = intIn(src.ton, 0, 7, `${field}.ton`);
+  const npi = intIn(src.npi, 0, 15, `${field}.npi`);
+  if (typeof src.address !== 'string' || src.address.length === 0) throw invalid(`${field}.address`, `${field}.address must be a non-empty string (got ${show(src.address)})`);
   const ascii = /^[\x00-\x7f]*$/.test(src.address);
-  const addr = ascii ? null : utf8.encode(src.address);
-  const addrLen = addr ? addr.length : src.address.length;
-  if (addrLen > 255) throw invalid('source.address', `source.address is ${addrLen} bytes (at most 255)`);
+  const bytes = ascii ? null : utf8.encode(src.address);
+  const len = bytes ? bytes.length : src.address.length;
+  if (len > 255) throw invalid(`${field}.address`, `${field}.address is ${len} bytes (at most 255)`);
+  return { ton, npi, address: src.address, bytes, len };
+}
+
+function encodeVar(m: SmsInput): { bytes: Uint8Array; flags: number } {
+  const source = addressOf(m.source, 'source');
+  const { ton, npi, bytes: addr, len: addrLen } = source;
+  const recipient = m.recipient === undefined ? undefined : addressOf(m.recipient, 'recipient');
   const dcs = intIn(m.dcs, 0, 255, 'dcs');
   const pid = intIn(m.pid, 0, 255, 'pid');
   if (typeof m.udhi !== 'boolean') throw invalid('udhi', `udhi must be a boolean (got ${show(m.udhi)})`);
@@ -263,11 +293,12 @@ function encodeVar(m: SmsInput): { bytes: Uint8Array; flags: number } {
   const udl = m.udl === undefined ? m.ud.length : intIn(m.udl, 0, 65535, 'udl');
   if (m.statusReportRequested !== undefined && typeof m.statusReportRequested !== 'boolean')
     throw invalid('statusReportRequested', `statusReportRequested must be a boolean (got ${show(m.statusReportRequested)})`);
+  if (m.report !== undefined && typeof m.report !== 'boolean') throw invalid('report', `report must be a boolean (got ${show(m.report)})`);
   const o = m.origin as unknown;
   if (!o || typeof o !== 'object') throw invalid('origin', `origin must be { kind: 'ms', imsi, mr } or { kind: 'esme', systemId, messageId } (got ${show(o)})`);
   const oo = o as Record<string, unknown>;
-  let flags = (m.udhi ? F_UDHI : 0) | (m.statusReportRequested ? F_SRR : 0);
-  // dcs pid udl(2) ton npi addrLen addr origin ud
+  let flags = (m.udhi ? F_UDHI : 0) | (m.statusReportRequested ? F_SRR : 0) | (m.report ? F_REPORT : 0) | (recipient ? F_RECIPIENT : 0);
+  // dcs pid udl(2) ton npi addrLen addr origin [rton rnpi rlen raddr] ud
   const b = scratch;
   b[0] = dcs;
   b[1] = pid;
@@ -280,7 +311,7 @@ function encodeVar(m: SmsInput): { bytes: Uint8Array; flags: number } {
   if (addr) {
     b.set(addr, p);
     p += addr.length;
-  } else p = putAscii(b, p, src.address);
+  } else p = putAscii(b, p, source.address);
   if (oo.kind === 'ms') {
     const imsi = strIn(oo.imsi, DIGITS, 5, 15, 'origin.imsi', 'digits');
     b[p] = intIn(oo.mr, 0, 255, 'origin.mr');
@@ -295,6 +326,16 @@ function encodeVar(m: SmsInput): { bytes: Uint8Array; flags: number } {
     p = putAscii(b, p + 1, mid);
     flags |= F_ORIGIN_ESME;
   } else throw invalid('origin.kind', `origin.kind must be 'ms' or 'esme' (got ${show(oo.kind)})`);
+  if (recipient) {
+    b[p] = recipient.ton;
+    b[p + 1] = recipient.npi;
+    b[p + 2] = recipient.len;
+    p += 3;
+    if (recipient.bytes) {
+      b.set(recipient.bytes, p);
+      p += recipient.len;
+    } else p = putAscii(b, p, recipient.address);
+  }
   b.set(m.ud, p);
   p += m.ud.length;
   return { bytes: b.subarray(0, p), flags };
@@ -312,11 +353,13 @@ interface VarFields {
   udl: number;
   source: SmsAddress;
   origin: Origin;
+  recipient?: SmsAddress;
   udAt: number;
 }
 
 /** Reads a variable record at b[at..at+len); returns undefined when it does not hold together. */
-function decodeVar(b: Uint8Array, at: number, len: number, esme: boolean): VarFields | undefined {
+function decodeVar(b: Uint8Array, at: number, len: number, flags: number): VarFields | undefined {
+  const esme = (flags & F_ORIGIN_ESME) !== 0;
   const end = at + len;
   if (len < 7) return undefined;
   let p = at + 7;
@@ -346,8 +389,18 @@ function decodeVar(b: Uint8Array, at: number, len: number, esme: boolean): VarFi
     origin = { kind: 'esme', systemId, messageId };
     p += 2 + sl + ml;
   }
+  let recipient: SmsAddress | undefined;
+  if (flags & F_RECIPIENT) {
+    if (p + 3 > end) return undefined;
+    const rl = b[p + 2]!;
+    if (rl === 0 || b[p]! > 7 || b[p + 1]! > 15 || p + 3 + rl > end) return undefined;
+    recipient = { ton: b[p]!, npi: b[p + 1]!, address: text(b, p + 3, p + 3 + rl) };
+    p += 3 + rl;
+  }
   if (end - p > MAX_UD) return undefined;
-  return { dcs: b[at]!, pid: b[at + 1]!, udl: b[at + 2]! | (b[at + 3]! << 8), source: { ton: b[at + 4]!, npi: b[at + 5]!, address }, origin, udAt: p };
+  const out: VarFields = { dcs: b[at]!, pid: b[at + 1]!, udl: b[at + 2]! | (b[at + 3]! << 8), source: { ton: b[at + 4]!, npi: b[at + 5]!, address }, origin, udAt: p };
+  if (recipient) out.recipient = recipient;
+  return out;
 }
 
 function emptyCounters(): SmsCounters {
@@ -729,7 +782,7 @@ export class SmsStore {
     const f = this.flags[slot]!;
     const off = this.recOff[slot]!;
     const len = this.recLen[slot]!;
-    const v = decodeVar(this.arena, off, len, (f & F_ORIGIN_ESME) !== 0)!;
+    const v = decodeVar(this.arena, off, len, f)!;
     const st = this.stateCol[slot] === S_INFLIGHT ? 'in-flight' : 'waiting';
     const c = this.cause[slot]!;
     return {
@@ -743,6 +796,8 @@ export class SmsStore {
       udl: v.udl,
       ud: this.arena.slice(v.udAt, off + len),
       statusReportRequested: (f & F_SRR) !== 0,
+      report: (f & F_REPORT) !== 0,
+      ...(v.recipient ? { recipient: v.recipient } : {}),
       submittedAt: this.submitted[slot]!,
       validUntil: this.validUntilCol[slot]!,
       attempts: this.attemptsCol[slot]!,
@@ -765,6 +820,7 @@ export class SmsStore {
       submittedAt: m.submittedAt,
       attempts: m.attempts,
       cause: outcome === 'delivered' ? null : m.lastCause,
+      ...(m.recipient ? { recipient: m.recipient } : {}),
     };
   }
 
@@ -1356,7 +1412,7 @@ function checkState(state: unknown): CheckedState {
     if (fl & ~F_KNOWN) throw rec(`id ${id}: flags 0x${fl.toString(16)} has unknown bits`);
     const len = buf.readUInt32LE(p + 44);
     if (p + REC_FIXED + len > buf.length) throw rec(`id ${id}: its ${len}-byte body runs past the end of the blob`);
-    if (!decodeVar(buf, p + REC_FIXED, len, (fl & F_ORIGIN_ESME) !== 0)) throw rec(`id ${id}: its body does not hold together (source, origin or user data)`);
+    if (!decodeVar(buf, p + REC_FIXED, len, fl)) throw rec(`id ${id}: its body does not hold together (source, origin or user data)`);
     wakes[j] = st === S_INFLIGHT ? -1 : Math.min(validUntil, nextAt);
     inflight[j] = st === S_INFLIGHT ? 1 : 0;
     lastId = id;

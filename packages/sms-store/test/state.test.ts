@@ -115,6 +115,22 @@ describe('no loss across export -> JSON -> import', () => {
     expect(b.reports).toEqual([expect.objectContaining({ id: x, outcome: 'expired', cause: 27, at: t0 + 500_000 })]);
   });
 
+  it('a report record stays a report, and a recipient stays with its message, through export -> JSON -> import, and an unknown flag bit is refused', () => {
+    const a = rig();
+    const r = a.store.add(msg(PHONE, 1, { report: true, ud: Uint8Array.from(Buffer.from('{"st":0}')) }));
+    const m = a.store.add(msg(ESME('app'), 2, { recipient: { ton: 1, npi: 1, address: '4930123456' } }));
+    const u = a.store.add(msg(ESME('app'), 3, { recipient: { ton: 5, npi: 0, address: 'Zürich' } }));
+    const b = rig();
+    const state = JSON.parse(JSON.stringify(a.store.exportState())) as SmsStoreState;
+    b.store.importState(state);
+    expect(b.store.get(r)).toMatchObject({ report: true, ud: Uint8Array.from(Buffer.from('{"st":0}')) });
+    expect(b.store.get(m)).toMatchObject({ report: false, recipient: { ton: 1, npi: 1, address: '4930123456' } });
+    expect(b.store.get(u)!.recipient).toEqual({ ton: 5, npi: 0, address: 'Zürich' });
+    expect(b.store.get(r)!.recipient).toBeUndefined();
+    expect(() => a.store.add(msg(PHONE, 4, { recipient: { ton: 9, npi: 1, address: '1' } }))).toThrow(/recipient.ton/);
+    expect(() => a.store.add(msg(PHONE, 3, { report: 'yes' as unknown as boolean }))).toThrow(/report must be a boolean/);
+  });
+
   it('freeze/thaw is lossless (in-flight stays in flight) and leaves only strings behind', () => {
     const a = rig();
     const ids = [a.store.add(msg(PHONE, 1)), a.store.add(msg(ESME('x'), 2)), a.store.add(msg(PHONE, 3))];
