@@ -463,17 +463,21 @@ export class Ms extends EventEmitter {
   async sendSms(to: string, content: SmsContent, opts: SendSmsOptions = {}): Promise<SmsResult> {
     const plan = planSms(content, opts.concatenate ?? true);
     const ref = plan.chunks.length > 1 ? (this.concatRef = (this.concatRef + 1) & 0xff) : 0;
-    const tpdus = buildSubmits(
-      to,
-      plan,
-      opts,
-      () => {
-        const mr = this.tpMr;
-        this.tpMr = (mr + 1) & 0xff;
-        return mr;
-      },
-      ref,
-    );
+    const tpdus: Tpdu[] =
+      opts.rawTpdu !== undefined
+        ? // As it is; TP-MR (octet 1 of an SMS-SUBMIT) only for the result.
+          [{ type: 'reserved', raw: opts.rawTpdu, mr: Buffer.from(opts.rawTpdu, 'hex')[1] ?? 0 } as unknown as Tpdu]
+        : buildSubmits(
+            to,
+            plan,
+            opts,
+            () => {
+              const mr = this.tpMr;
+              this.tpMr = (mr + 1) & 0xff;
+              return mr;
+            },
+            ref,
+          );
     const t0 = performance.now();
     const hold = `sms-mo-${++this.holdSeq}`;
     let session: Session | undefined;

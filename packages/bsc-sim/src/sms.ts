@@ -28,6 +28,12 @@ export interface SendSmsOptions {
   pid?: number;
   /** TP-RD: reject duplicates at the SC. */
   rejectDuplicates?: boolean;
+  /**
+   * Send these TPDU octets (hex) in the RP-DATA as they are, instead of the
+   * SMS-SUBMIT built from the content: to see how the network answers a bad
+   * TPDU (TS 24.011 §8.2.5.4: RP-ERROR with cause 96, 95...).
+   */
+  rawTpdu?: string;
 }
 
 export interface SmsPartResult {
