@@ -33,12 +33,14 @@ cleanup() { [ -n "$mgw" ] && kill "$mgw" 2>/dev/null; rm -f .snaptel/msc.sock; }
 trap cleanup EXIT INT TERM
 
 cat >&2 <<'MSG'
-snaptel: resuming images/msc.img (A interface: SCCPlite on 127.0.0.1:5000 for LAC 1, AoIP/M3UA on 127.0.0.1:2905 for LAC 2); from another terminal:
+snaptel: resuming images/msc.img (A interface: SCCPlite on 127.0.0.1:5000 for LAC 1, AoIP/M3UA on 127.0.0.1:2905 for LAC 2, SMPP on 127.0.0.1:2775 for ESME demo/demo); from another terminal:
     node packages/bsc-sim/bin/bsc-sim --subscribers 4 --lu --calls 2 --hold 1000   # a BSC with 4 phones: attach, 2 calls
+    node packages/bsc-sim/bin/bsc-sim --subscribers 4 --lu --sms 2                  # the phones send each other SMS
     node packages/bsc-sim/bin/bsc-sim --m3ua --msc 127.0.0.1:2905 --bsc-pc 188 --routing-context 2 --lac 2 --subscribers 2 --lu --calls 1   # AoIP (root)
     npx snaptel remote --control .snaptel/msc.sock status                           # what runs, bound, due
     npx snaptel remote --control .snaptel/msc.sock eval 'msc.status()'              # links, registered, calls, counters
     npx snaptel remote --control .snaptel/msc.sock eval 'msc.vlr.list()'            # the VLR
+    npx snaptel remote --control .snaptel/msc.sock eval 'msc.status().sms'          # the SMS store: waiting, in flight, counters
     npx snaptel remote --control .snaptel/msc.sock snapshot --out images/msc-live.img
   Ctrl-C (or SIGTERM) stops it.
 MSG
