@@ -406,6 +406,7 @@ export class SmppServer extends EventEmitter implements LinkOwner {
   private readonly timer: { cancel(): void };
   private rr = 0;
   private handler: SubmitHandler | undefined;
+  private closed = false;
   readonly counters = { connections: 0, binds: 0, bindFailures: 0, submits: 0, submitErrors: 0, delivers: 0, deliverErrors: 0, nacks: 0, throttled: 0 };
 
   constructor(
@@ -444,6 +445,12 @@ export class SmppServer extends EventEmitter implements LinkOwner {
   }
 
   private accept(sock: net.Socket): void {
+    if (this.closed) {
+      // The listener belongs to the context and may outlive close(): no new links without the link timer.
+      this.log.info({ peer: `${(sock.remoteAddress ?? '').replace(/^::ffff:/, '')}:${sock.remotePort}` }, 'smpp: connection refused: server closed');
+      sock.destroy();
+      return;
+    }
     this.counters.connections++;
     const l = new EsmeLink(this, sock);
     this.links.add(l);
@@ -483,8 +490,9 @@ export class SmppServer extends EventEmitter implements LinkOwner {
     };
   }
 
-  /** Closes every link (unbind sent first) and the link timer. The listener belongs to the context. */
+  /** Closes every link (unbind sent first) and the link timer; later connections are refused. The listener belongs to the context. */
   close(): void {
+    this.closed = true;
     this.timer.cancel();
     for (const l of this.links) {
       if (l.state !== 'open') l.send({ command: 'unbind', seq: 0x7fffffff });
