@@ -1,5 +1,5 @@
 import type { FsmLog, TimerHost, TimerTable } from '@snaptel/fsm';
-import { decode, describeDcs, encode, type Address, type Tpdu, type TypeOfNumber, TYPE_OF_NUMBER, type UserData } from '@snaptel/sms';
+import { decode, describeDcs, encode, gsm7Septets, type Address, type Tpdu, type TypeOfNumber, TYPE_OF_NUMBER, type UdhElement, type UserData } from '@snaptel/sms';
 import { SmsStore, type Destination, type SmsAddress, type SmsInput, type SmsReport, type StoredMessage } from '@snaptel/sms-store';
 import type { DeliverMessage, DeliverResult, SubmitAnswer, SubmitRequest } from '@snaptel/smpp-server';
 import { RP_CAUSE, timestampOf, type MtResult, type MtSms, type SmsParty, type SmsRouter, type SmsSubmission, type SubmitResult } from './sms';
@@ -115,6 +115,45 @@ export function tpUserData(dcs: number, udhi: boolean, ud: UserData): { ud: Uint
   return { ud: Buffer.from(back.ud?.raw ?? '', 'hex'), udl: back.ud?.length ?? 0 };
 }
 
+/** Septets, or octets, one part of a concatenated message holds: 160 / 140 less the 6-octet concatenation header. */
+const PART = { gsm7: 153, ucs2: 134, '8bit': 134 } as const;
+
+/**
+ * User data too long for one SMS, cut into parts of a concatenated message
+ * (TS 23.040 §9.2.3.24.1, 8-bit reference): GSM 7-bit text by septets (an
+ * escaped character stays whole), UCS2 by code units (a surrogate pair
+ * stays whole), 8-bit data by octets. Undefined when it cannot be cut (a
+ * header of its own already, or more than 255 parts).
+ */
+export function splitUserData(alphabet: 'gsm7' | 'ucs2' | '8bit', ud: UserData, ref: number): UserData[] | undefined {
+  if (ud.header?.length) return undefined;
+  const chunks: string[] = [];
+  if (alphabet === '8bit') {
+    const hex = ud.body ?? '';
+    for (let i = 0; i < hex.length; i += PART['8bit'] * 2) chunks.push(hex.slice(i, i + PART['8bit'] * 2));
+  } else {
+    const text = ud.text ?? '';
+    let cur = '';
+    let size = 0;
+    for (const ch of text) {
+      const n = alphabet === 'gsm7' ? gsm7Septets(ch).length : ch.length * 2;
+      if (size + n > PART[alphabet]) {
+        chunks.push(cur);
+        cur = '';
+        size = 0;
+      }
+      cur += ch;
+      size += n;
+    }
+    if (cur) chunks.push(cur);
+  }
+  if (chunks.length < 2 || chunks.length > 255) return undefined;
+  return chunks.map((c, i) => {
+    const header: UdhElement[] = [{ type: 'concat8', ref, total: chunks.length, seq: i + 1 } as UdhElement];
+    return alphabet === '8bit' ? { header, body: c } : { header, text: c };
+  });
+}
+
 /** The SMS-DELIVER for a stored message. */
 export function deliverTpdu(m: StoredMessage): Tpdu {
   return {
@@ -190,6 +229,8 @@ export class Smsc implements SmsRouter {
   readonly counters = { moAccepted: 0, moRefused: 0, smppAccepted: 0, smppRefused: 0, mtDelivered: 0, mtFailed: 0, esmeDelivered: 0, esmeFailed: 0, reports: 0 };
   /** Bumped when deliveries under way belong to an earlier life (resume): their outcomes are ignored. */
   private generation = 0;
+  /** Concatenation reference of the next message the SMSC splits. */
+  private concatRef = 0;
 
   constructor(
     private readonly deps: SmscDeps,
@@ -290,38 +331,58 @@ export class Smsc implements SmsRouter {
     if (dest.kind === 'esme' && dest.systemId === sm.systemId) return refuse(STATUS.ESME_RINVDSTADR, `${to} routes back to ${sm.systemId}`);
     if (sm.scheduledAt !== undefined && sm.scheduledAt > this.deps.host.now()) return refuse(STATUS.ESME_RINVSCHED, 'scheduled delivery is not supported');
     const u = sm.userData;
-    if (!u.fitsOne) return refuse(STATUS.ESME_RINVMSGLEN, `the message needs ${u.udl} ${u.alphabet === 'gsm7' ? 'septets' : 'octets'}, more than one SMS holds (split it, with a UDH or sar_* TLVs)`);
-    let tp: { ud: Uint8Array; udl: number };
-    try {
-      tp = tpUserData(u.dcs, u.udhi, u.ud);
-    } catch (err) {
-      return refuse(STATUS.ESME_RINVMSGLEN, `user data does not make a TPDU: ${(err as Error).message}`);
+    // What goes to the phone: one TP-UD, or the parts of a concatenated message. The
+    // sar_* TLVs of an ESME that split the message itself become the UDH phones read.
+    let parts: Array<{ udhi: boolean; ud: UserData }>;
+    if (u.concat?.from === 'sar') {
+      const c = u.concat;
+      const header = [...(u.ud.header ?? []), { type: c.ref > 255 ? 'concat16' : 'concat8', ref: c.ref, total: c.total, seq: c.seq } as UdhElement];
+      parts = [{ udhi: true, ud: { ...u.ud, header } }];
+    } else if (u.fitsOne) parts = [{ udhi: u.udhi, ud: u.ud }];
+    else {
+      const split = u.udhi ? undefined : splitUserData(u.alphabet, u.ud, (this.concatRef = (this.concatRef + 1) & 0xff));
+      if (!split) return refuse(STATUS.ESME_RINVMSGLEN, `the message needs ${u.udl} ${u.alphabet === 'gsm7' ? 'septets' : 'octets'}${u.udhi ? ' with a header of its own' : ''}: too long to split into at most 255 parts`);
+      parts = split.map((ud) => ({ udhi: true, ud }));
+    }
+    const tps: Array<{ ud: Uint8Array; udl: number; udhi: boolean }> = [];
+    for (const p of parts) {
+      let tp: { ud: Uint8Array; udl: number };
+      try {
+        tp = tpUserData(u.dcs, p.udhi, p.ud);
+      } catch (err) {
+        return refuse(STATUS.ESME_RINVMSGLEN, `user data does not make a TPDU: ${(err as Error).message}`);
+      }
+      if (tp.ud.length > 140) return refuse(STATUS.ESME_RINVMSGLEN, `${tp.ud.length} octets of user data: more than one SMS holds`);
+      tps.push({ ...tp, udhi: p.udhi });
     }
     const messageId = String(this.store.nextId);
     const src = sm.source.addr || '0';
-    try {
-      const id = this.store.add({
-        destination: dest,
-        source: { ton: sm.source.ton & 7, npi: sm.source.npi & 15, address: src },
-        recipient: { ton: sm.destination.ton & 7, npi: sm.destination.npi & 15, address: to || '0' },
-        origin: { kind: 'esme', systemId: sm.systemId, messageId },
-        dcs: u.dcs,
-        pid: sm.protocolId,
-        udhi: u.udhi,
-        ud: tp.ud,
-        udl: tp.udl,
-        statusReportRequested: sm.receipt !== 'none',
-        ...(sm.validUntil !== undefined ? { validUntil: sm.validUntil } : {}),
-      });
-      if (String(id) !== messageId) throw new Error(`store gave id ${id}, expected ${messageId}`);
-    } catch (err) {
-      const e = err as Error & { field?: string };
-      if (e.field === 'validUntil') return refuse(STATUS.ESME_RINVEXPIRY, e.message);
-      if (e.field?.startsWith('source')) return refuse(0x0a /* ESME_RINVSRCADR */, e.message);
-      return refuse(STATUS.ESME_RSUBMITFAIL, e.message);
+    for (const [i, tp] of tps.entries()) {
+      try {
+        this.store.add({
+          destination: dest,
+          source: { ton: sm.source.ton & 7, npi: sm.source.npi & 15, address: src },
+          recipient: { ton: sm.destination.ton & 7, npi: sm.destination.npi & 15, address: to || '0' },
+          origin: { kind: 'esme', systemId: sm.systemId, messageId },
+          dcs: u.dcs,
+          pid: sm.protocolId,
+          udhi: tp.udhi,
+          ud: tp.ud,
+          udl: tp.udl,
+          // One receipt for a split message: with its last part (parts go to a phone in order).
+          statusReportRequested: sm.receipt !== 'none' && i === tps.length - 1,
+          ...(sm.validUntil !== undefined ? { validUntil: sm.validUntil } : {}),
+        });
+      } catch (err) {
+        // Checked the same way for every part: only the first can fail here.
+        const e = err as Error & { field?: string };
+        if (e.field === 'validUntil') return refuse(STATUS.ESME_RINVEXPIRY, e.message);
+        if (e.field?.startsWith('source')) return refuse(0x0a /* ESME_RINVSRCADR */, e.message);
+        return refuse(STATUS.ESME_RSUBMITFAIL, e.message);
+      }
     }
     this.counters.smppAccepted++;
-    this.deps.log.debug?.({ id: messageId, systemId: sm.systemId, to, dest: keyOf(dest) }, `SMS ${messageId} stored: ${sm.systemId} -> ${to}`);
+    this.deps.log.debug?.({ id: messageId, systemId: sm.systemId, to, dest: keyOf(dest), parts: tps.length }, `SMS ${messageId} stored: ${sm.systemId} -> ${to}${tps.length > 1 ? ` in ${tps.length} parts` : ''}`);
     this.kick(dest);
     return { messageId };
   }

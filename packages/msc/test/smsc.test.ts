@@ -235,12 +235,57 @@ describe('store and forward: ESMEs', () => {
     expect(smsc.store.size).toBe(0);
   });
 
-  it('refusals: unknown destination ESME_RINVDSTADR, past validity ESME_RINVEXPIRY, too long ESME_RINVMSGLEN', () => {
+  it('refusals: unknown destination ESME_RINVDSTADR, past validity ESME_RINVEXPIRY, more than 255 parts ESME_RINVMSGLEN', () => {
     const { sc, smsc } = rig();
     expect(smsc.submitSmpp(smppSubmit({ to: '5555', text: 'x' }))).toEqual({ status: 0x0b });
     expect(smsc.submitSmpp(smppSubmit({ to: '1002', text: 'x', validUntil: sc.clock.now() - 1000 }))).toEqual({ status: 0x62 });
-    expect(smsc.submitSmpp(smppSubmit({ to: '1002', text: 'x'.repeat(161) }))).toEqual({ status: 0x01 });
+    expect(smsc.submitSmpp(smppSubmit({ to: '1002', text: 'x'.repeat(153 * 255 + 1) }))).toEqual({ status: 0x01 });
     expect(smsc.store.size).toBe(0);
+  });
+
+  it('a message longer than one SMS is split into concatenated parts; one receipt, after the last part', async () => {
+    const { sc, smsc, gw } = rig();
+    gw.bound.add('app');
+    // 7-bit: 153 septets a part; '€' takes two (escape) and is never cut in half.
+    // (data_coding 0 carries unpacked septets: '€' is ESC 0x1b, 0x65.)
+    const long7 = 'a'.repeat(152) + '€' + 'b'.repeat(20);
+    expect(smsc.submitSmpp(smppSubmit({ to: '1002', text: 'a'.repeat(152) + '\x1b\x65' + 'b'.repeat(20), receipt: true }))).toEqual({ messageId: '1' });
+    const ucs = 'ж'.repeat(67) + '😀' + 'я'.repeat(10);
+    expect(smsc.submitSmpp(smppSubmit({ to: '1002', ucs2: ucs }))).toEqual({ messageId: '3' });
+    expect(smsc.store.size).toBe(4);
+    const [tb] = attach(sc, BOB);
+    await turn(sc);
+    const got: Tpdu[] = [];
+    for (let i = 0; i < 4; i++) {
+      got.push(answerMt(pagingResponse(sc, BOB, tb!)));
+      await turn(sc);
+      if (i < 3) expect(gw.sent).toHaveLength(i === 1 ? 1 : i < 1 ? 0 : 1);
+    }
+    const headers = got.map((t) => t.ud!.header![0]);
+    expect(headers).toMatchObject([
+      { type: 'concat8', total: 2, seq: 1 },
+      { type: 'concat8', total: 2, seq: 2 },
+      { type: 'concat8', total: 2, seq: 1 },
+      { type: 'concat8', total: 2, seq: 2 },
+    ]);
+    expect((headers[0] as { ref: number }).ref).not.toBe((headers[2] as { ref: number }).ref);
+    expect(got[0]!.ud!.text).toBe('a'.repeat(152));
+    expect(got[0]!.ud!.text! + got[1]!.ud!.text!).toBe(long7);
+    expect(got[2]!.ud!.text).toBe('ж'.repeat(67));
+    expect(got[2]!.ud!.text! + got[3]!.ud!.text!).toBe(ucs);
+    expect(gw.sent.map((x) => x.msg.receipt?.messageId)).toEqual(['1']);
+  });
+
+  it('sar_* TLVs (the ESME split it): the phone gets the concatenation header', async () => {
+    const { sc, smsc } = rig();
+    const sm = smppSubmit({ to: '1002', text: 'part two of three' });
+    sm.userData.concat = { ref: 300, total: 3, seq: 2, from: 'sar' };
+    expect(smsc.submitSmpp(sm)).toEqual({ messageId: '1' });
+    const [tb] = attach(sc, BOB);
+    await turn(sc);
+    const t = answerMt(pagingResponse(sc, BOB, tb!));
+    expect(t.udhi).toBe(true);
+    expect(t.ud).toMatchObject({ text: 'part two of three', header: [{ type: 'concat16', ref: 300, total: 3, seq: 2 }] });
   });
 
   it('a phone writes to a routed number: deliver_sm to the ESME once it binds; a temporary error is retried', async () => {
