@@ -10,7 +10,7 @@ import { Call, CC_CAUSE, msCause } from './call';
 import type { ReleaseInfo } from './connection';
 import { Deferred, withTimeout } from './deferred';
 import { hex32 } from './describe';
-import { CallFailedError, ConnectionRefusedError, MsStateError, TimeoutError, type ReleasedBy } from './errors';
+import { CallFailedError, ConnectionRefusedError, MsStateError, ReleasedError, TimeoutError, type ReleasedBy } from './errors';
 import {
   buildSubmits,
   partKey,
@@ -812,9 +812,14 @@ export class Ms extends EventEmitter {
    * it has one; T3230 bounds it. `onAccept` runs in the accepting message's
    * own turn (so SETUP leaves before anything the MSC sends next).
    */
-  private async cmService(serviceType: number, procedure: string, onAccept: (s: Session) => void): Promise<ServiceResult> {
+  private async cmService(serviceType: number, procedure: string, onAccept: (s: Session) => void, again = false): Promise<ServiceResult> {
     const l3 = mm('CM Service Request', { cmServiceType: serviceType, cksn: this.cksn, classmark2: classmark2(this.revision), mobileIdentity: this.mobileIdentity() });
-    const existing = this.session;
+    let existing = this.session;
+    if (existing && existing.conn.state === 'clearing') {
+      // The network is clearing the connection (CLEAR COMMAND came): wait for it to go, then ask on a new one.
+      await this.idle(5_000);
+      existing = this.session;
+    }
     if (existing && existing.conn.state !== 'active') throw new MsStateError(`${procedure}: the MS's connection is ${existing.conn.state}`, this.imsi);
     const t0 = performance.now();
     const s = existing ?? this.openSession(procedure, l3);
@@ -835,6 +840,14 @@ export class Ms extends EventEmitter {
       await reply;
     } catch (e) {
       if (e instanceof TimeoutError && !existing) s.abort(`${e.timer} expired`);
+      // Our CM SERVICE REQUEST crossed the network's CLEAR COMMAND on a connection it
+      // was done with: ask once more, on a new connection, as a phone does when its RR
+      // connection goes before the answer (TS 24.008 §4.5.1.1).
+      if (e instanceof ReleasedError && e.by === 'msc' && existing && !again) {
+        this.note(`${procedure}: connection cleared under the CM SERVICE REQUEST; asking again on a new connection`);
+        await this.idle(5_000);
+        return this.cmService(serviceType, procedure, onAccept, true);
+      }
       throw e;
     }
     return res;

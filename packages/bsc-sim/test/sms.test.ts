@@ -210,6 +210,26 @@ describe('MO SMS', () => {
   });
 });
 
+describe('a CM SERVICE REQUEST that crosses the CLEAR COMMAND', () => {
+  it('is asked again, once, on a new connection; the SMS goes through', async () => {
+    const { msc: m, ms } = await up();
+    const first = ms.sendSms('4915112345678', 'one');
+    const c = await acceptSms(m);
+    await ackPart(m, c);
+    expect((await first).accepted).toBe(true);
+    // The MSC holds the connection; the phone's next CM SERVICE REQUEST goes on it, and
+    // the MSC, done with it, clears it instead of answering.
+    const second = ms.sendSms('4915112345678', 'two');
+    const cr = await m.expect('CM SERVICE REQUEST');
+    expect(cr.sccp!.type).toBe('DT1');
+    await c.clear();
+    const c2 = await acceptSms(m);
+    const data = await ackPart(m, c2);
+    expect(rpduOf(data).userData).toMatchObject({ ud: { text: 'two' } });
+    expect((await second).accepted).toBe(true);
+  });
+});
+
 describe('MT SMS', () => {
   it("osmo-msc's MT SMS exchange byte for byte: CP-ACK 8904, CP-DATA(RP-ACK(SMS-DELIVER-REPORT)) 890106020041020000; the inbox has it", async () => {
     const { msc, bsc, ms } = await up({ timers: { T3240: 300 } });
