@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { request } from '../packages/image/src/remote';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const LAUNCHER = path.join(ROOT, 'packages/image/bin/snaptel');
@@ -96,7 +97,11 @@ export class Running {
     });
     this.proc.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
     this.proc.on('exit', (code, signal) => (this.exit = { code, signal }));
+    this.proc.on('close', () => (this.closed = true));
   }
+
+  /** stdout and stderr have ended: every line the process wrote is in `lines` ('exit' may come before the last data). */
+  private closed = false;
 
   /** Waits (bounded) for a log line; fails the test with what was seen when it does not come. */
   async line(pred: (l: LogLine) => boolean, what: string, timeoutMs = 15_000): Promise<LogLine> {
@@ -126,6 +131,8 @@ export class Running {
       this.proc.kill('SIGKILL');
       throw new Error('did not exit after SIGTERM');
     }
+    const drained = Date.now() + 2_000;
+    while (!this.closed && Date.now() < drained) await sleep(10);
     return this.exit;
   }
 
@@ -159,4 +166,11 @@ export function tcpExchange(port: number, data: string, ms = 1000): Promise<stri
       reject(e);
     });
   });
+}
+
+/** `snaptel remote eval CODE` through the control socket (the image must run with --allow-eval); its JSON result. */
+export async function evalIn(control: string, code: string): Promise<any> {
+  const r = await request(control, 'eval', { code, timeoutMs: 5000 }, 15_000);
+  if (!r.ok) throw new Error(`eval ${code}: ${r.error?.message}`);
+  return r.result.json;
 }

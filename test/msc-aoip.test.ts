@@ -4,7 +4,7 @@ import { BscSim, type MessageEvent } from '@snaptel/bsc-sim';
 import { tsharkAvailable } from '@snaptel/codec';
 import { request } from '../packages/image/src/remote';
 import { Capture, readFields, readMessages } from './capture';
-import { deployRecipe, Running, sleep, snaptel, tmpDir } from './helpers';
+import { deployRecipe, evalIn, Running, sleep, snaptel, tmpDir } from './helpers';
 
 /**
  * AoIP end to end, on the wire: the MSC image (hlr + msc) listens for M3UA
@@ -34,12 +34,6 @@ afterAll(async () => {
 });
 
 const rnd = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
-
-async function evalIn(control: string, code: string): Promise<any> {
-  const r = await request(control, 'eval', { code, timeoutMs: 5000 }, 15_000);
-  if (!r.ok) throw new Error(`eval ${code}: ${r.error?.message}`);
-  return r.result.json;
-}
 
 /** "Rx DATA opc=187 dpc=185 si=3 sls=0 len=63" lines of the MSC's M3UA endpoint. */
 function dataLines(lines: Array<{ msg: string }>, dir: 'Rx' | 'Tx'): string[] {

@@ -4,7 +4,7 @@ import { BscSim, type Ms } from '@snaptel/bsc-sim';
 import { request } from '../packages/image/src/remote';
 // @ts-expect-error plain JavaScript module with its own .d.mts next to it
 import { haveOsmoMgw, startOsmoMgw, type OsmoMgw } from '../packages/mgcp/test/mgw-process.mjs';
-import { deployRecipe, freePorts, Running, sleep, tmpDir } from './helpers';
+import { deployRecipe, evalIn, freePorts, Running, sleep, tmpDir } from './helpers';
 
 /**
  * The MSC end to end, as deployed: an image of hlr + msc, resumed by the
@@ -29,12 +29,6 @@ afterAll(async () => {
   msc?.kill();
   await mgw?.stop();
 });
-
-async function evalIn(control: string, code: string): Promise<any> {
-  const r = await request(control, 'eval', { code, timeoutMs: 5000 }, 15_000);
-  if (!r.ok) throw new Error(`eval ${code}: ${r.error?.message}`);
-  return r.result.json;
-}
 
 async function call(a: Ms, b: Ms, to: string): Promise<void> {
   const c = a.call(to);

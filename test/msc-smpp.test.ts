@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BscSim } from '@snaptel/bsc-sim';
 import { request } from '../packages/image/src/remote';
 import { call, connect, nextEvent, smpp } from '../packages/smpp-server/test/helpers';
-import { deployRecipe, freePorts, Running, sleep, tmpDir } from './helpers';
+import { deployRecipe, evalIn, freePorts, Running, sleep, tmpDir } from './helpers';
 
 /**
  * SMS between ESMEs (the npm `smpp` client, an implementation that is not
@@ -31,12 +31,6 @@ afterAll(async () => {
   await bsc?.stop().catch(() => undefined);
   msc?.kill();
 });
-
-async function evalIn(control: string, code: string): Promise<any> {
-  const r = await request(control, 'eval', { code, timeoutMs: 5000 }, 15_000);
-  if (!r.ok) throw new Error(`eval ${code}: ${r.error?.message}`);
-  return r.result.json;
-}
 
 async function until(pred: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;

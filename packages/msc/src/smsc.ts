@@ -2,7 +2,7 @@ import type { FsmLog, TimerHost, TimerTable } from '@snaptel/fsm';
 import { decode, describeDcs, encode, gsm7Septets, type Address, type Tpdu, type TypeOfNumber, TYPE_OF_NUMBER, type UdhElement, type UserData } from '@snaptel/sms';
 import { SmsStore, type Destination, type SmsAddress, type SmsInput, type SmsReport, type StoredMessage } from '@snaptel/sms-store';
 import type { DeliverMessage, DeliverResult, SubmitAnswer, SubmitRequest } from '@snaptel/smpp-server';
-import { RP_CAUSE, timestampOf, type MtResult, type MtSms, type SmsParty, type SmsRouter, type SmsSubmission, type SubmitResult } from './sms';
+import { RP_CAUSE, statusReport, timestampOf, type MtResult, type MtSms, type SmsParty, type SmsRouter, type SmsSubmission, type SubmitResult } from './sms';
 
 /**
  * The MSC's SMSC function: store and forward. Every short message the MSC
@@ -531,17 +531,9 @@ export class Smsc implements SmsRouter {
   private statusReportTpdu(m: StoredMessage): Tpdu {
     const b = this.body(m);
     const st = b.o === 'delivered' ? REPORT_STATUS.DELIVERED : b.o === 'expired' ? REPORT_STATUS.VALIDITY_EXPIRED : b.c === RP_CAUSE.UNKNOWN_SUBSCRIBER || b.c === RP_CAUSE.UNASSIGNED_NUMBER ? REPORT_STATUS.NOT_OBTAINABLE : REPORT_STATUS.REMOTE_PROCEDURE_ERROR;
-    return {
-      type: 'SMS-STATUS-REPORT',
-      mms: true,
-      srq: false,
-      udhi: false,
-      mr: b.mr ?? 0,
-      ra: { ton: 'international', npi: 1, digits: b.ra },
-      scts: timestampOf(b.sub),
-      dt: timestampOf(b.at),
-      st,
-    } as Tpdu;
+    // What the report needs of the SMS-SUBMIT it is about: TP-MR and TP-DA.
+    const submit = { type: 'SMS-SUBMIT', mr: b.mr ?? 0, da: { ton: 'international', npi: 1, digits: b.ra } } as Tpdu;
+    return statusReport(submit, b.sub, b.at, st);
   }
 
   private receiptSm(m: StoredMessage): DeliverMessage {
