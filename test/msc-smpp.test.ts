@@ -146,7 +146,7 @@ describe('SMPP and store-and-forward through the MSC image', () => {
     await msc.ready();
     bsc = new BscSim({ msc: { host: '127.0.0.1', port: aPort! }, lac: 7, pingIntervalMs: 0 });
     await bsc.start({ timeoutMs: 10_000 });
-    let bob = bsc.addMs({ ...BOB, inboxMax: 2 * N });
+    const bob = bsc.addMs({ ...BOB, inboxMax: 2 * N });
     expect((await bob.locationUpdate()).accepted).toBe(true);
     expect((await bob.imsiDetach()).refused).toBeFalsy();
     await until(async () => (await evalIn(control, "msc.vlr.get('" + BOB.imsi + "')?.state")) === 'detached', 10_000, 'the IMSI detach');
@@ -188,7 +188,6 @@ describe('SMPP and store-and-forward through the MSC image', () => {
     for (let i = 0; i < N; i++) expect(seen.has(`msg ${String(i).padStart(5, '0')}`)).toBe(true);
     expect(await evalIn(control, 'msc.status().sms.stored')).toBe(0);
     console.log(`10,000 stored messages drained to one phone in ${secs.toFixed(1)} s (${(N / secs).toFixed(0)} SMS/s)`);
-    bob = undefined as never;
     await bsc.stop();
     bsc = undefined;
     await msc.stop();

@@ -1,7 +1,8 @@
 import type { FsmLog, TimerHost, TimerTable } from '@snaptel/fsm';
 import { decode, describeDcs, encode, gsm7Septets, type Address, type Tpdu, type TypeOfNumber, TYPE_OF_NUMBER, type UdhElement, type UserData } from '@snaptel/sms';
 import { SmsStore, type Destination, type SmsAddress, type SmsInput, type SmsReport, type StoredMessage } from '@snaptel/sms-store';
-import type { DeliverMessage, DeliverResult, SubmitAnswer, SubmitRequest } from '@snaptel/smpp-server';
+import { STATUS, type DeliverMessage, type DeliverResult, type SubmitAnswer, type SubmitRequest } from '@snaptel/smpp-server';
+import { toHex } from '@snaptel/codec';
 import { RP_CAUSE, statusReport, timestampOf, type MtResult, type MtSms, type SmsParty, type SmsRouter, type SmsSubmission, type SubmitResult } from './sms';
 
 /**
@@ -67,7 +68,6 @@ export const REPORT_STATUS = { DELIVERED: 0x00, NOT_OBTAINABLE: 0x43, VALIDITY_E
 
 /** ESME_RX_P_APPNACK: the ESME refuses the message for good (SMPP 3.4 §5.1.3). */
 const ESME_RX_P_APPNACK = 0x65;
-const STATUS = { ESME_RINVMSGLEN: 0x01, ESME_RSYSERR: 0x08, ESME_RINVDSTADR: 0x0b, ESME_RINVEXPIRY: 0x62, ESME_RINVSCHED: 0x61, ESME_RSUBMITFAIL: 0x45 } as const;
 
 /** The body of a report record in the store. */
 interface ReportBody {
@@ -89,7 +89,6 @@ interface ReportBody {
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 const keyOf = (d: Destination) => (d.kind === 'ms' ? `ms:${d.msisdn}` : `esme:${d.systemId}`);
 
 /** TS 23.040 address from TON/NPI/digits (alphanumeric: TON 5 and text). */
@@ -166,7 +165,7 @@ export function deliverTpdu(m: StoredMessage): Tpdu {
     pid: m.pid,
     dcs: { value: m.dcs },
     scts: timestampOf(m.submittedAt),
-    ud: { length: m.udl, raw: hex(m.ud) },
+    ud: { length: m.udl, raw: toHex(m.ud) },
   } as Tpdu;
 }
 
@@ -377,7 +376,7 @@ export class Smsc implements SmsRouter {
         // Checked the same way for every part: only the first can fail here.
         const e = err as Error & { field?: string };
         if (e.field === 'validUntil') return refuse(STATUS.ESME_RINVEXPIRY, e.message);
-        if (e.field?.startsWith('source')) return refuse(0x0a /* ESME_RINVSRCADR */, e.message);
+        if (e.field?.startsWith('source')) return refuse(STATUS.ESME_RINVSRCADR, e.message);
         return refuse(STATUS.ESME_RSUBMITFAIL, e.message);
       }
     }
@@ -431,20 +430,19 @@ export class Smsc implements SmsRouter {
       }
       this.busy.set(key, (this.busy.get(key) ?? 0) + 1);
       const gen = this.generation;
-      const done = (ok: boolean, again: boolean) => {
-        if (gen !== this.generation) return;
+      const attempt = d.kind === 'ms' ? this.toPhone(taken, d.msisdn, gen) : this.toEsme(taken, d.systemId, gen);
+      void attempt.then((r) => {
+        if (r === 'stale') return; // an earlier life's delivery: restart() put it back and reset `busy`
         const left = (this.busy.get(key) ?? 1) - 1;
         if (left > 0) this.busy.set(key, left);
         else this.busy.delete(key);
-        if (ok || again) this.kick(d);
-      };
-      if (d.kind === 'ms') void this.toPhone(taken, d.msisdn).then((r) => done(r === 'ok', false));
-      else void this.toEsme(taken, d.systemId).then((r) => done(r === 'ok', false));
+        if (r === 'ok') this.kick(d);
+      });
     }
   }
 
-  private async toPhone(m: StoredMessage, msisdn: string): Promise<'ok' | 'failed'> {
-    const gen = this.generation;
+  /** One delivery to a phone and its outcome in the store; 'stale' when restart() came in between. */
+  private async toPhone(m: StoredMessage, msisdn: string, gen: number): Promise<'ok' | 'failed' | 'stale'> {
     let r: MtResult;
     try {
       r = await this.deps.core.deliverSms({ msisdn }, { tpdu: m.report ? this.statusReportTpdu(m) : deliverTpdu(m), scAddress: this.cfg.scAddress ?? '0' });
@@ -452,7 +450,7 @@ export class Smsc implements SmsRouter {
       r = { ok: false, reason: 'timeout' };
       this.deps.log.error?.({ id: m.id, err: (err as Error).message }, `SMS ${m.id}: delivery threw`);
     }
-    if (gen !== this.generation) return 'failed';
+    if (gen !== this.generation) return 'stale';
     if (r.ok) {
       this.counters.mtDelivered++;
       this.store.delivered(m.id);
@@ -468,8 +466,7 @@ export class Smsc implements SmsRouter {
     return 'failed';
   }
 
-  private async toEsme(m: StoredMessage, systemId: string): Promise<'ok' | 'failed'> {
-    const gen = this.generation;
+  private async toEsme(m: StoredMessage, systemId: string, gen: number): Promise<'ok' | 'failed' | 'stale'> {
     let r: DeliverResult;
     try {
       r = this.esmes ? await this.esmes.deliver(systemId, m.report ? this.receiptSm(m) : deliverSm(m)) : 'no-link';
@@ -477,7 +474,7 @@ export class Smsc implements SmsRouter {
       r = 'link-lost';
       this.deps.log.error?.({ id: m.id, err: (err as Error).message }, `SMS ${m.id}: deliver_sm threw`);
     }
-    if (gen !== this.generation) return 'failed';
+    if (gen !== this.generation) return 'stale';
     if (r === 'ok') {
       this.counters.esmeDelivered++;
       this.store.delivered(m.id);

@@ -17,9 +17,6 @@ class FakeGateway {
   readonly sent: Array<{ systemId: string; msg: DeliverMessage }> = [];
   bound = new Set<string>();
   answer: DeliverResult = 'ok';
-  isBound(id: string) {
-    return this.bound.has(id);
-  }
   gateway() {
     return {
       bound: (id: string) => this.bound.has(id),
