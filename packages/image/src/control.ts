@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as util from 'node:util';
 import * as vm from 'node:vm';
 import { ServiceError, SnaptelError } from './errors';
+import { advanceClock, clock, virtualPending } from './clock';
 import type { ServiceInfo } from './daemon';
 import type { Runtime } from './runtime';
 
@@ -188,11 +189,20 @@ export class ControlServer {
         }
         return { level: rt.hub.level, previous };
       }
+      case 'clock': {
+        // The virtual clock (SNAPTEL_VIRTUAL_CLOCK): read it, or move it on with {to} or {by} (ms).
+        if (clock.virtual === undefined) throw new ServiceError('bad-request', 'the clock is not virtual: resume the image with SNAPTEL_VIRTUAL_CLOCK=now to drive its timers from here');
+        const to = typeof args.to === 'number' ? args.to : typeof args.by === 'number' ? clock.virtual + args.by : undefined;
+        if (to === undefined) return { now: clock.virtual, fired: 0, pending: virtualPending() };
+        if (!(to >= clock.virtual)) throw new ServiceError('bad-request', `the virtual clock only goes forward (now ${clock.virtual}, asked ${to})`);
+        const r = await advanceClock(to);
+        return { ...r, pending: virtualPending() };
+      }
       case 'stop':
         if (rt.phase === 'stopping') throw new ServiceError('not-running', 'already stopping');
         return { stopping: true, pid: process.pid, checkpoint: this.info.options.checkpointOnStop };
       default:
-        throw new ServiceError('unknown-command', `unknown command '${cmd}' (status, eval, snapshot, log-level, stop, ping)`);
+        throw new ServiceError('unknown-command', `unknown command '${cmd}' (status, eval, snapshot, log-level, clock, stop, ping)`);
     }
   }
 

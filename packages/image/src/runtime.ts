@@ -247,6 +247,8 @@ export class Runtime implements ResourceHost {
       'resuming image',
     );
     if (shift) this.log.warn({ clockShiftMs: shift }, 'SNAPTEL_CLOCK_SHIFT_MS is set: timers see a shifted clock');
+    if (clock.virtual !== undefined)
+      this.log.warn({ virtualClock: new Date(clock.virtual).toISOString() }, 'SNAPTEL_VIRTUAL_CLOCK is set: time stands still until the control socket advances it');
     const all = [...this.resources];
     const timers = all.filter((r): r is Timer => r instanceof Timer).sort((a, b) => a.deadline - b.deadline);
     await Promise.all(all.filter((r) => !(r instanceof Timer) && r.state === 'suspended').map((r) => r.activate()));

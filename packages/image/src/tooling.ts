@@ -5,3 +5,4 @@ export { openImage, writeImage, writeFileAtomic, formatTrailer, parseTrailer, TR
 export { deploy, loadRecipe, resolvePackages, findPackage, canonicalJson, type DeployOptions, type DeployResult } from './deploy';
 export { verify, formatReport, type VerifyReport, type VerifyOptions, type Check } from './verify';
 export { describeImage } from './cli';
+export { request, type Reply } from './remote';

@@ -1,4 +1,4 @@
-import { clock } from '../clock';
+import { clock, virtualArm, virtualDisarm } from '../clock';
 import { ResourceError } from '../errors';
 import { Resource, type ResourceHost } from './resource';
 
@@ -74,6 +74,7 @@ export class Timer extends Resource {
   }
 
   protected async deactivate(): Promise<void> {
+    virtualDisarm(this);
     if (this.handle) clearTimeout(this.handle);
     this.handle = undefined;
     this.queued = false;
@@ -90,6 +91,7 @@ export class Timer extends Resource {
       throw new ResourceError('resource-closed', this.qualifiedName, `timer ${this.qualifiedName} was cancelled or has fired; start a new one`);
     this.deadline = clock.now() + delayMs;
     if (this.state === 'open') {
+      virtualDisarm(this);
       if (this.handle) clearTimeout(this.handle);
       this.handle = undefined;
       this.queued = false;
@@ -106,10 +108,12 @@ export class Timer extends Resource {
       }
       return;
     }
+    if (clock.virtual !== undefined) return virtualArm(this);
     this.handle = setTimeout(() => this.onTimeout(), Math.min(delay, MAX_DELAY));
   }
 
-  private onTimeout(): void {
+  /** The deadline has come (setTimeout, or the virtual clock reached it). */
+  onTimeout(): void {
     this.handle = undefined;
     if (this.state !== 'open') return;
     // Fired early: the delay was capped, or the wall clock was set back.
