@@ -37,6 +37,10 @@ usage:
         encode a message (JSON, as decode prints it) and print hex
   snaptel protocols
         the protocols decode and encode know
+  snaptel pcap decode FILE [--json] [--filter EXPR]
+        decode every signalling message in a pcap/pcapng capture, one line each like tshark
+  snaptel pcap replay FILE --image IMG [--as bsc,hlr,mgw,esme]
+        resume an image on the capture's clock, play the peers' side at it, report divergences
 
 environment:
   SNAPTEL_NODE            node binary to resume images with (default: node on PATH)
@@ -151,6 +155,18 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'protocols': {
       for (const p of protocols()) process.stdout.write(`${p.name.padEnd(7)} ${p.available ? '' : '(not installed) '}${p.about}\n`);
+      return;
+    }
+    case 'pcap': {
+      // The capture tools live in @snaptel/pcap (with every codec): loaded when asked for.
+      let pcap: { pcapCommand(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; isTTY: boolean }): Promise<number> };
+      try {
+        pcap = require('@snaptel/pcap/dist/cli');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') fail('snaptel pcap needs @snaptel/pcap, which is not installed (or not built: npx tsc -b)');
+        throw err;
+      }
+      process.exitCode = await pcap.pcapCommand(rest, { out: process.stdout, err: process.stderr, isTTY: Boolean(process.stderr.isTTY) });
       return;
     }
     case 'remote': {

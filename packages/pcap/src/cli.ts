@@ -1,0 +1,268 @@
+/**
+ * `snaptel pcap decode FILE ...`: a capture's signalling messages, one line
+ * each the way tshark prints them (or one JSON object per line with --json).
+ * Problems go to stderr; so do a progress bar (on a terminal, for files
+ * above 1 MB) and a final tally. `replay` is in cli-replay.ts.
+ */
+import { replayCommand } from './cli-replay';
+import * as fs from 'node:fs';
+import { decodeCapture } from './decode';
+import { DEFAULT_IPA_PORTS, DEFAULT_MGCP_PORTS, DEFAULT_SMPP_PORTS, type DemuxOptions } from './demux';
+import { FILTER_PROTOCOLS, parseFilter } from './filter';
+import { formatSummary, messageJson } from './summary';
+import type { FrameRef, Message, Problem } from './types';
+
+export interface CliIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  isTTY: boolean;
+}
+
+export const USAGE = `usage: snaptel pcap <command> ...
+
+  snaptel pcap decode FILE [options]   the signalling messages of a pcap/pcapng capture, one line each
+  snaptel pcap replay ...              replay a capture against a resumed image: see snaptel pcap replay --help
+
+decode options:
+  --json               one JSON object per message (frame, time, relative, src, dst, transport,
+                       stream, layers, info, tree, hex, error)
+  --filter EXPR        only matching messages: terms separated by ',' (any of them), '!' to exclude;
+                       a term is PROTO or PROTO.Message, e.g. bssmap.Reset, dtap.'Location Updating Request',
+                       gsup,!gsup.UpdateLocationRequest. PROTO: ${Object.keys(FILTER_PROTOCOLS).join(', ')}
+  --ipa-port N         TCP port carrying IPA, besides ${DEFAULT_IPA_PORTS.join(', ')} (repeatable)
+  --smpp-port N        TCP port carrying SMPP, besides ${DEFAULT_SMPP_PORTS.join(', ')} (repeatable)
+  --mgcp-port N        UDP port carrying MGCP, besides ${DEFAULT_MGCP_PORTS.join(', ')} (repeatable)
+  --no-heuristics      recognise protocols by port only
+  --no-progress        no progress bar on stderr
+
+exit code: 0 when the capture was read (problems inside it are reported, not fatal),
+1 when the file could not be read at all, 2 for a usage error.
+`;
+
+class UsageError extends Error {}
+
+/** Output batched into ~64 KiB writes; a closed pipe (EPIPE) stops the run quietly. */
+class Output {
+  private buf = '';
+  closed = false;
+  private readonly fd: number | undefined;
+
+  constructor(private readonly stream: NodeJS.WritableStream) {
+    const fd = (stream as { fd?: unknown }).fd;
+    this.fd = typeof fd === 'number' ? fd : undefined;
+    stream.on?.('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') this.closed = true;
+    });
+  }
+
+  line(s: string): void {
+    this.buf += s;
+    this.buf += '\n';
+    if (this.buf.length >= 65536) this.flush();
+  }
+
+  flush(): void {
+    if (this.buf === '' || this.closed) {
+      this.buf = '';
+      return;
+    }
+    const s = this.buf;
+    this.buf = '';
+    if (this.fd === undefined) {
+      this.stream.write(s);
+      return;
+    }
+    // Straight to the descriptor: a reader that went away is seen at once (EPIPE), not after the whole file.
+    const b = Buffer.from(s);
+    let off = 0;
+    while (off < b.length) {
+      try {
+        off += fs.writeSync(this.fd, b, off, b.length - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+          continue;
+        }
+        if (code === 'EPIPE') {
+          this.closed = true;
+          return;
+        }
+        throw e;
+      }
+    }
+  }
+}
+
+/** Thrown out of the decode loop when stdout went away. */
+class Stop extends Error {}
+
+interface DecodeArgs {
+  file: string;
+  json: boolean;
+  filter?: string;
+  progress: boolean;
+  demux: DemuxOptions;
+}
+
+function port(v: string | undefined, flag: string): number {
+  const n = Number(v);
+  if (v === undefined || !/^\d+$/.test(v) || n < 1 || n > 65535) throw new UsageError(`${flag} wants a port number 1..65535, not '${v ?? ''}'`);
+  return n;
+}
+
+function parseDecodeArgs(argv: string[]): DecodeArgs {
+  const ipa = [...DEFAULT_IPA_PORTS];
+  const smpp = [...DEFAULT_SMPP_PORTS];
+  const mgcp = [...DEFAULT_MGCP_PORTS];
+  let file: string | undefined;
+  let json = false;
+  let filter: string | undefined;
+  let progress = true;
+  let heuristics = true;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const value = (): string | undefined => (eq > 0 ? a.slice(eq + 1) : argv[++i]);
+    switch (flag) {
+      case '--json':
+        json = true;
+        break;
+      case '--filter': {
+        const v = value();
+        if (v === undefined) throw new UsageError('--filter wants an expression');
+        filter = filter === undefined ? v : `${filter},${v}`;
+        break;
+      }
+      case '--ipa-port':
+        ipa.push(port(value(), flag));
+        break;
+      case '--smpp-port':
+        smpp.push(port(value(), flag));
+        break;
+      case '--mgcp-port':
+        mgcp.push(port(value(), flag));
+        break;
+      case '--no-heuristics':
+        heuristics = false;
+        break;
+      case '--no-progress':
+        progress = false;
+        break;
+      default:
+        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+        if (file !== undefined) throw new UsageError(`one capture file only (got '${file}' and '${a}')`);
+        file = a;
+    }
+  }
+  if (file === undefined) throw new UsageError('decode wants a capture file');
+  return { file, json, progress, demux: { ipaPorts: ipa, smppPorts: smpp, mgcpPorts: mgcp, heuristics }, ...(filter !== undefined ? { filter } : {}) };
+}
+
+/** `snaptel pcap <argv>`; resolves to the exit code. */
+export async function pcapCommand(argv: string[], io: CliIo): Promise<number> {
+  const cmd = argv[0];
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    (cmd === undefined ? io.err : io.out).write(USAGE);
+    return cmd === undefined ? 2 : 0;
+  }
+  try {
+    if (cmd === 'decode') {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        io.out.write(USAGE);
+        return 0;
+      }
+      return decodeCommand(parseDecodeArgs(argv.slice(1)), io);
+    }
+    if (cmd === 'replay') return replayCommand(argv.slice(1), io);
+    throw new UsageError(`unknown command '${cmd}'`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err.write(`snaptel pcap: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if ((e as Error).name === 'FilterError') {
+      io.err.write(`snaptel pcap: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const MAX_PROBLEM_LINES = 1000;
+
+function decodeCommand(a: DecodeArgs, io: CliIo): number {
+  const keep = a.filter !== undefined ? parseFilter(a.filter) : undefined;
+  let size = 0;
+  try {
+    size = fs.statSync(a.file).size;
+  } catch (e) {
+    io.err.write(`snaptel pcap: cannot read ${a.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 1;
+  }
+  const out = new Output(io.out);
+  const started = Date.now();
+  const bar = a.progress && io.isTTY && size > 1_000_000;
+  let shown = 0;
+  let lastDraw = 0;
+  let barOn = false;
+  const clearBar = (): void => {
+    if (barOn) io.err.write('\r\x1b[K');
+    barOn = false;
+  };
+  let problemLines = 0;
+  let t0: FrameRef | undefined;
+  const onMessage = (m: Message): void => {
+    if (keep && !keep(m)) return;
+    shown++;
+    t0 ??= m.frame;
+    out.line(a.json ? JSON.stringify(messageJson(m, t0)) : formatSummary(m, t0));
+    if (out.closed) throw new Stop();
+  };
+  const onProblem = (p: Problem): void => {
+    if (++problemLines > MAX_PROBLEM_LINES) return;
+    out.flush(); // problems after the messages that came before them
+    clearBar();
+    io.err.write(`snaptel pcap: ${p.frame ? `frame ${p.frame}: ` : ''}${p.layer}: ${p.message}\n`);
+    if (problemLines === MAX_PROBLEM_LINES) io.err.write(`snaptel pcap: more problems are counted, not shown\n`);
+  };
+  const onProgress = (done: number, total: number | undefined): void => {
+    if (!bar) return;
+    const now = Date.now();
+    if (now - lastDraw < 200) return;
+    lastDraw = now;
+    const mbs = done / 1e6 / Math.max((now - started) / 1000, 1e-3);
+    io.err.write(`\r\x1b[K${((100 * done) / Math.max(total || size, 1)).toFixed(0).padStart(3)}% ${mbs.toFixed(1)} MB/s ${shown} messages`);
+    barOn = true;
+  };
+  let r: ReturnType<typeof decodeCapture> | undefined;
+  try {
+    r = decodeCapture(a.file, {
+      onMessage,
+      onProblem,
+      onProgress,
+      onFirstFrame: (f) => {
+        t0 ??= f;
+      },
+      demux: a.demux,
+    });
+  } catch (e) {
+    if (e instanceof Stop) {
+      clearBar();
+      return 0;
+    }
+    out.flush();
+    clearBar();
+    const pe = e as Error & { code?: string; frame?: number };
+    if (pe.name === 'PcapError' || pe.code === 'ENOENT' || pe.code === 'EACCES' || pe.code === 'EISDIR') {
+      io.err.write(`snaptel pcap: ${a.file}: ${pe.message}\n`);
+      return pe.name === 'PcapError' && (pe.frame ?? 0) > 0 ? 0 : 1;
+    }
+    throw e;
+  }
+  out.flush();
+  clearBar();
+  io.err.write(`${r.frames} frames, ${r.messages} messages${keep ? ` (${shown} shown)` : ''}, ${r.problems} problems\n`);
+  return 0;
+}

@@ -1,0 +1,15 @@
+export * from './types';
+export * from './errors';
+export { CaptureFile, type CaptureFileOptions } from './file';
+export * from './link';
+export { addrText, type IpOptions } from './ip';
+export type { TcpOptions } from './tcp';
+export type { SctpOptions } from './sctp';
+export { NetDissector, readCapture, type NetOptions, type ReadCaptureOptions } from './net';
+export { decodeStack, encodeStack, type StackProtocol, type StackResult } from './stack';
+export { Demux, type DemuxOptions, DEFAULT_IPA_PORTS, DEFAULT_SMPP_PORTS, DEFAULT_MGCP_PORTS, M3UA_PORT, M3UA_PPID } from './demux';
+export { formatSummary, messageJson, type MessageJson } from './summary';
+export { parseFilter, FilterError } from './filter';
+export { decodeCapture, type DecodeCaptureOptions, type DecodeCaptureResult } from './decode';
+export { pcapCommand, type CliIo } from './cli';
+export { replay, planReplay, formatReplay, formatDivergence, ReplayError, ROLES, type Role, type ReplayOptions, type ReplayReport, type Divergence, type ReplayKey } from './replay';
