@@ -136,7 +136,7 @@ describe('snaptel pcap decode (spawned)', () => {
 });
 
 describe('pcapCommand in process', () => {
-  it('prints usage for no command and help, refuses replay here with a pointer', async () => {
+  it('prints usage for no command and help; replay without its arguments says what it needs', async () => {
     const none = await inProcess([]);
     expect(none.code).toBe(2);
     expect(none.err).toContain('snaptel pcap decode FILE');
@@ -145,7 +145,7 @@ describe('pcapCommand in process', () => {
     expect(help.out).toContain('see snaptel pcap replay --help');
     const rep = await inProcess(['replay']);
     expect(rep.code).toBe(2);
-    expect(rep.err).toContain('see snaptel pcap replay --help');
+    expect(rep.err).toContain('needs one capture FILE and --image IMG');
   });
 
   it('a bad filter is a usage error naming the known protocols', async () => {
