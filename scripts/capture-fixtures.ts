@@ -23,6 +23,7 @@ import { BscSim, type Ms } from '@snaptel/bsc-sim';
 import { Capture, readFields } from '../test/capture';
 import { deployRecipe, ROOT, Running, sleep } from '../test/helpers';
 import { OsmoHlr } from '../test/osmo-hlr-peer';
+import { freeLoopbackHost, osmoBscConfig, portFree } from '../test/osmo-bsc-peer';
 
 const FIXTURES = path.join(ROOT, 'fixtures');
 const LO = '127.0.0.1';
@@ -84,14 +85,6 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   }
 }
 
-function tcpFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ host, port, exclusive: true }, () => s.close(() => resolve(true)));
-  });
-}
-
 function udpFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = dgram.createSocket('udp4');
@@ -102,22 +95,9 @@ function udpFree(host: string, port: number): Promise<boolean> {
 
 async function requirePorts(tcp: number[], udp: number[]): Promise<void> {
   const busy: string[] = [];
-  for (const p of tcp) if (!(await tcpFree(LO, p))) busy.push(`TCP ${LO}:${p}`);
+  for (const p of tcp) if (!(await portFree(LO, p))) busy.push(`TCP ${LO}:${p}`);
   for (const p of udp) if (!(await udpFree(LO, p))) busy.push(`UDP ${LO}:${p}`);
   if (busy.length) throw new CaptureError(`port(s) busy: ${busy.join(', ')} (another MSC, osmo-* daemon or \`npm start\` running?); the captures use these fixed ports`);
-}
-
-const randomLoopback = () => `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-
-/** A loopback address other than 127.0.0.1 where the daemon's fixed VTY/CTRL ports are free. */
-async function vtyHost(ports: number[]): Promise<string> {
-  for (let i = 0; i < 30; i++) {
-    const h = randomLoopback();
-    let ok = true;
-    for (const p of ports) if (!(await tcpFree(h, p))) ok = false;
-    if (ok) return h;
-  }
-  throw new CaptureError(`no loopback address with TCP ${ports.join(', ')} free`);
 }
 
 const versions = new Map<string, string | undefined>();
@@ -184,45 +164,8 @@ class Daemon {
  */
 async function startOsmoBsc(): Promise<Daemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'capture-osmo-bsc-'));
-  const host = await vtyHost([4242, 4249]);
-  const cfg = [
-    'log stderr',
-    ' logging color 0',
-    ' logging print category 1',
-    ' logging timestamp 0',
-    ' logging level set-all notice',
-    ' logging level msc info',
-    ' logging level reset info',
-    'line vty',
-    ` bind ${host} 4242`,
-    'ctrl',
-    ` bind ${host}`,
-    'e1_input',
-    ' e1_line 0 driver ipa',
-    ` ipa bind ${host}`,
-    'network',
-    ' network country code 1',
-    ' mobile network code 1',
-    'cs7 instance 0',
-    ' point-code 0.23.3',
-    ` asp asp-clnt-msc-0 ${PORT.a} 0 ipa`,
-    `  remote-ip ${LO}`,
-    `  local-ip ${LO}`,
-    ' as as-clnt-msc-0 ipa',
-    '  asp asp-clnt-msc-0',
-    '  routing-key 0 0.23.3',
-    ' sccp-address bsc_local',
-    '  point-code 0.23.3',
-    '  routing-indicator PC',
-    ' sccp-address msc_remote',
-    '  point-code 0.23.1',
-    '  routing-indicator PC',
-    'msc 0',
-    ' asp-protocol ipa',
-    ' msc-addr msc_remote',
-    ' bsc-addr bsc_local',
-    '',
-  ].join('\n');
+  const host = await freeLoopbackHost([4242, 4249]);
+  const cfg = osmoBscConfig({ vtyHost: host, mscHost: LO, mscPort: PORT.a, localIp: LO });
   fs.writeFileSync(path.join(dir, 'osmo-bsc.cfg'), cfg);
   return new Daemon('osmo-bsc', spawn('osmo-bsc', ['-c', path.join(dir, 'osmo-bsc.cfg')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }), dir);
 }
@@ -230,7 +173,7 @@ async function startOsmoBsc(): Promise<Daemon> {
 /** osmo-mgw as scripts/osmo-mgw-demo.cfg has it (MGCP on 127.0.0.1:2427), its VTY/CTRL on another loopback address. */
 async function startOsmoMgw(): Promise<Daemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'capture-osmo-mgw-'));
-  const host = await vtyHost([4243, 4267]);
+  const host = await freeLoopbackHost([4243, 4267]);
   const cfg = [
     'log stderr',
     ' logging color 0',
@@ -255,7 +198,7 @@ async function startOsmoMgw(): Promise<Daemon> {
   const end = Date.now() + 5000;
   for (;;) {
     if (!d.running) throw new CaptureError(`osmo-mgw exited:\n${d.output}`);
-    if (!(await tcpFree(host, 4243))) break;
+    if (!(await portFree(host, 4243))) break;
     if (Date.now() > end) {
       await d.stop();
       throw new CaptureError(`osmo-mgw not ready in 5 s:\n${d.output}`);

@@ -25,7 +25,8 @@ export interface OsmoBsc {
   stop(): Promise<void>;
 }
 
-function portFree(h: string, port: number): Promise<boolean> {
+/** Whether a TCP port can be bound on address h right now. */
+export function portFree(h: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.createServer();
     s.once('error', () => resolve(false));
@@ -33,56 +34,71 @@ function portFree(h: string, port: number): Promise<boolean> {
   });
 }
 
+/** A loopback address (127.x.y.z, not 127.0.0.1) where the given TCP ports are free: for a daemon's fixed VTY/CTRL ports. */
+export async function freeLoopbackHost(ports: number[]): Promise<string> {
+  for (let i = 0; i < 30; i++) {
+    const h = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+    let ok = true;
+    for (const p of ports) if (!(await portFree(h, p))) ok = false;
+    if (ok) return h;
+  }
+  throw new Error(`no loopback address with TCP ${ports.join(', ')} free`);
+}
+
+/**
+ * osmo-bsc's config in SCCPlite mode: point codes MSC 0.23.1 (185), BSC
+ * 0.23.3 (187), no BTS, VTY (4242) and CTRL (4249) on `vtyHost`, IPA towards
+ * the MSC from `localIp`.
+ */
+export function osmoBscConfig(o: { vtyHost: string; mscHost: string; mscPort: number; localIp: string }): string {
+  return [
+    'log stderr',
+    ' logging color 0',
+    ' logging print category 1',
+    ' logging timestamp 0',
+    ' logging level set-all notice',
+    ' logging level msc info',
+    ' logging level reset info',
+    'line vty',
+    ` bind ${o.vtyHost} 4242`,
+    'ctrl',
+    ` bind ${o.vtyHost}`,
+    'e1_input',
+    ' e1_line 0 driver ipa',
+    ` ipa bind ${o.vtyHost}`,
+    'network',
+    ' network country code 1',
+    ' mobile network code 1',
+    'cs7 instance 0',
+    ' point-code 0.23.3',
+    ` asp asp-clnt-msc-0 ${o.mscPort} 0 ipa`,
+    `  remote-ip ${o.mscHost}`,
+    `  local-ip ${o.localIp}`,
+    ' as as-clnt-msc-0 ipa',
+    '  asp asp-clnt-msc-0',
+    '  routing-key 0 0.23.3',
+    ' sccp-address bsc_local',
+    '  point-code 0.23.3',
+    '  routing-indicator PC',
+    ' sccp-address msc_remote',
+    '  point-code 0.23.1',
+    '  routing-indicator PC',
+    'msc 0',
+    ' asp-protocol ipa',
+    ' msc-addr msc_remote',
+    ' bsc-addr bsc_local',
+    '',
+  ].join('\n');
+}
+
 /** Point codes: MSC 0.23.1 (185), BSC 0.23.3 (187). */
 export async function startOsmoBsc(mscPort: number, mscHost = '127.0.0.1'): Promise<OsmoBsc> {
   if (!bscInstalled) throw new Error('osmo-bsc not found in PATH (apt-get install osmo-bsc)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snaptel-bsc-'));
-  let host = '';
-  for (let i = 0; i < 20 && !host; i++) {
-    const h = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-    if ((await portFree(h, 4242)) && (await portFree(h, 4249))) host = h;
-  }
-  if (!host) throw new Error('no free loopback address for osmo-bsc');
+  const host = await freeLoopbackHost([4242, 4249]);
   fs.writeFileSync(
     path.join(dir, 'osmo-bsc.cfg'),
-    [
-      'log stderr',
-      ' logging color 0',
-      ' logging print category 1',
-      ' logging timestamp 0',
-      ' logging level set-all notice',
-      ' logging level msc info',
-      ' logging level reset info',
-      'line vty',
-      ` bind ${host} 4242`,
-      'ctrl',
-      ` bind ${host}`,
-      'e1_input',
-      ' e1_line 0 driver ipa',
-      ` ipa bind ${host}`,
-      'network',
-      ' network country code 1',
-      ' mobile network code 1',
-      'cs7 instance 0',
-      ' point-code 0.23.3',
-      ` asp asp-clnt-msc-0 ${mscPort} 0 ipa`,
-      `  remote-ip ${mscHost}`,
-      `  local-ip ${host}`,
-      ' as as-clnt-msc-0 ipa',
-      '  asp asp-clnt-msc-0',
-      '  routing-key 0 0.23.3',
-      ' sccp-address bsc_local',
-      '  point-code 0.23.3',
-      '  routing-indicator PC',
-      ' sccp-address msc_remote',
-      '  point-code 0.23.1',
-      '  routing-indicator PC',
-      'msc 0',
-      ' asp-protocol ipa',
-      ' msc-addr msc_remote',
-      ' bsc-addr bsc_local',
-      '',
-    ].join('\n'),
+    osmoBscConfig({ vtyHost: host, mscHost, mscPort, localIp: host }),
   );
   let log = '';
   const proc = spawn('osmo-bsc', ['-c', path.join(dir, 'osmo-bsc.cfg')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
