@@ -85,6 +85,7 @@ export interface ReplayReport {
   expected: number;
   matched: number;
   divergences: Divergence[];
+  /** How far the image's virtual clock moved during the replay. */
   virtualMs: number;
   realMs: number;
   /** The image's log, last lines. */
@@ -195,7 +196,7 @@ export function planReplay(file: string, as?: Role[]): { steps: Step[]; convs: C
 type IdKind = 'sccpRef' | 'tmsi' | 'ti' | 'mgcpTid' | 'mgcpCall' | 'smppSeq' | 'smppMsgId' | 'rand';
 
 /** Keys whose values the image chooses afresh: learned from its messages, mapped in ours. */
-function idKindOf(key: string, parent: any, proto: AppProtocol, root: any): IdKind | undefined {
+function idKindOf(key: string, parent: any, proto: AppProtocol): IdKind | undefined {
   switch (key) {
     case 'srcRef':
     case 'dstRef':
@@ -217,12 +218,11 @@ function idKindOf(key: string, parent: any, proto: AppProtocol, root: any): IdKi
     case 'value':
       return proto === 'mgcp' && parent?.name === 'C' ? 'mgcpCall' : undefined;
   }
-  void root;
   return undefined;
 }
 
 /** Whose value it is: the image's (learned from its messages) or the peer's (sent by us as captured). */
-function imageOwns(kind: IdKind, key: string, parent: any, fromImage: boolean, root: any, proto: AppProtocol): boolean {
+function imageOwns(kind: IdKind, key: string, parent: any, fromImage: boolean, root: any): boolean {
   switch (kind) {
     case 'sccpRef':
       // The image's own reference is the source reference in what it sends and the destination in what it receives.
@@ -243,8 +243,6 @@ function imageOwns(kind: IdKind, key: string, parent: any, fromImage: boolean, r
     case 'smppMsgId':
       return true;
   }
-  void proto;
-  return false;
 }
 
 function isSmppResponse(root: any): boolean {
@@ -288,8 +286,8 @@ function compare(
   key = '',
 ): void {
   if (out.length > 12) return;
-  const kind = key ? idKindOf(key, parent, proto, root) : undefined;
-  if (kind && (typeof expected === 'number' || typeof expected === 'string') && imageOwns(kind, key, parent, true, root, proto)) {
+  const kind = key ? idKindOf(key, parent, proto) : undefined;
+  if (kind && (typeof expected === 'number' || typeof expected === 'string') && imageOwns(kind, key, parent, true, root)) {
     if (!ids.has(kind, expected)) ids.set(kind, expected, got);
     else if (JSON.stringify(ids.get(kind, expected)) !== JSON.stringify(got))
       idIssues.push({ path: p, expected: `${String(expected)} (seen as ${JSON.stringify(ids.get(kind, expected))} earlier)`, got });
@@ -320,8 +318,8 @@ function rewrite(ids: Ids, proto: AppProtocol, tree: any, root = tree): boolean 
       continue;
     }
     if (Array.isArray(tree)) continue;
-    const kind = idKindOf(k, tree, proto, root);
-    if (!kind || !imageOwns(kind, k, tree, false, root, proto)) continue;
+    const kind = idKindOf(k, tree, proto);
+    if (!kind || !imageOwns(kind, k, tree, false, root)) continue;
     if (ids.has(kind, v)) {
       const live = ids.get(kind, v);
       if (JSON.stringify(live) !== JSON.stringify(v)) {
@@ -476,6 +474,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
   child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let vnow = 0;
+  let vstart = 0;
   try {
     const until = Date.now() + 20_000;
     for (;;) {
@@ -495,7 +494,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
       const r = await request(control, 'eval', { code: o.evalBefore }, 10_000);
       if (!r.ok) throw new ReplayError(`evalBefore: ${r.error?.message}`);
     }
-    const v0 = vnow;
+    const v0 = (vstart = vnow);
     say(`image resumed on a virtual clock at ${new Date(v0).toISOString()}; ${steps.length} messages on ${played.length} conversation(s)`);
     const advance = async (to: number) => {
       if (to <= vnow) return;
@@ -561,9 +560,9 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
 
   async function send(s: Step): Promise<void> {
     const c = s.conv;
-    const downlink = false;
     let bytes: Uint8Array = s.m.bytes;
-    const d = decodeStack(c.proto, s.m.bytes, downlink);
+    // What we play is uplink (BSC to MSC) or not DTAP at all.
+    const d = decodeStack(c.proto, s.m.bytes, false);
     if (d.tree && !d.error) {
       const tree = JSON.parse(JSON.stringify(d.tree));
       let changed = rewrite(ids, c.proto, tree);
@@ -653,7 +652,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
     expected,
     matched: steps.filter((s) => s.state === 'matched').length,
     divergences,
-    virtualMs: vnow,
+    virtualMs: vnow - vstart,
     realMs: Date.now() - began,
     log,
   };
