@@ -10,8 +10,8 @@ import { deployRecipe, freePorts, LAUNCHER, ROOT, TEST_PACKAGES, tmpDir } from '
  * and of the same capture against MSCs broken on purpose.
  */
 const FIXTURES = path.join(ROOT, 'fixtures');
-// sim-aoip is M3UA over SCTP: replay does not play that transport yet.
-const REPLAYABLE = ['osmo-bsc-sccplite', 'osmo-hlr-gsup', 'osmo-mgw-call', 'sim-sccplite', 'esme-smpp'];
+// sim-aoip is M3UA over SCTP from user space on raw IP: root (CI runs as root).
+const REPLAYABLE = ['osmo-bsc-sccplite', 'osmo-hlr-gsup', 'osmo-mgw-call', 'sim-sccplite', 'esme-smpp', 'sim-aoip'];
 
 interface Deployed {
   img: string;
@@ -21,7 +21,8 @@ interface Deployed {
 /** Deploys the fixture's recipe with its well-known ports moved to free ones; the --map arguments that say so. */
 async function deployFixture(name: string, change: (recipe: any) => void = () => {}): Promise<Deployed> {
   const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
-  const used = [5000, 4222, 2427, 2727, 2775];
+  // 2905 is SCTP on raw IP: a TCP-free port is as good as any for it.
+  const used = [5000, 4222, 2427, 2727, 2775, 2905];
   const free = await freePorts(used.length);
   const move = new Map(used.map((p, i) => [p, free[i]!]));
   const walk = (o: any): void => {

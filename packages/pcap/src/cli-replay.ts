@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 import { formatReplay, replay, ReplayError, ROLES, type ReplayKey, type Role } from './replay';
 
 export const REPLAY_HELP = `usage: snaptel pcap replay FILE --image IMG [--as bsc,hlr,mgw,esme] [--map CAPTURED=LIVE]...
-                           [--keys FILE] [--reply-timeout MS] [--timer-slack MS] [--json]
+                           [--keys FILE] [--sctp raw|udp] [--reply-timeout MS] [--timer-slack MS] [--json]
 
 Resumes IMG on a virtual clock, plays the peers' side of the capture FILE at it on
-real sockets (as a BSC over IPA/SCCPlite, an HLR over GSUP, a media gateway over
+real sockets (as a BSC over IPA/SCCPlite or AoIP M3UA/SCTP, an HLR over GSUP, a media gateway over
 MGCP, an ESME over SMPP), and compares every answer of the image with the
 capture. The image's clock follows the capture's timestamps, so timers fire
 where they fired in the capture. Exit status 0 when the image answered as
@@ -19,6 +19,8 @@ captured, 1 on any divergence, 2 on a usage error.
   --keys FILE         subscribers' keys, JSON: [{"imsi","ki","algo"}] or an image
                       recipe or fixture description holding "subscribers": to answer
                       the image's own RANDs (the key is found by the captured SRES)
+  --sctp raw|udp      how AoIP's SCTP association is carried (SCTP in user space):
+                      raw IP (default; needs root) or UDP encapsulation (RFC 6951)
   --reply-timeout MS  real time to wait for each answer (default 3000)
   --timer-slack MS    virtual time a timer may be late before its message is
                       missing (default 500)
@@ -44,6 +46,7 @@ export async function replayCommand(argv: string[], io: { out: NodeJS.WritableSt
         as: { type: 'string' },
         map: { type: 'string', multiple: true },
         keys: { type: 'string' },
+        sctp: { type: 'string' },
         'reply-timeout': { type: 'string' },
         'timer-slack': { type: 'string' },
         json: { type: 'boolean' },
@@ -68,6 +71,10 @@ export async function replayCommand(argv: string[], io: { out: NodeJS.WritableSt
     io.err.write(`snaptel pcap replay: --as ${bad}: not a role (${ROLES.join(', ')})\n`);
     return 2;
   }
+  if (values.sctp !== undefined && values.sctp !== 'raw' && values.sctp !== 'udp') {
+    io.err.write(`snaptel pcap replay: --sctp raw or udp, not '${values.sctp}'\n`);
+    return 2;
+  }
   const map: Record<string, string> = {};
   for (const m of (values.map as string[] | undefined) ?? []) {
     const [a, b] = m.split('=');
@@ -87,6 +94,7 @@ export async function replayCommand(argv: string[], io: { out: NodeJS.WritableSt
       keys: values.keys ? keysFrom(values.keys) : undefined,
       replyTimeoutMs: num('reply-timeout'),
       timerSlackMs: num('timer-slack'),
+      sctp: values.sctp as 'raw' | 'udp' | undefined,
       onLine: values.json ? undefined : (l) => io.err.write(l + '\n'),
     });
     io.out.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReplay(report));

@@ -214,7 +214,7 @@ export class Demux {
         if (ev.ppid === M3UA_PPID || ((ev.ppid === 0 || ev.ppid === undefined) && (ev.conv.a.port === M3UA_PORT || ev.conv.b.port === M3UA_PORT))) {
           const st = this.state(ev.conv);
           st.proto = 'm3ua';
-          this.emit(st, 'm3ua', ev.frame, ev.dir, copy(ev.data, 0, ev.data.length));
+          this.emit(st, 'm3ua', ev.frame, ev.dir, copy(ev.data, 0, ev.data.length), { stream: ev.stream, ppid: ev.ppid });
         }
         return;
       }
@@ -408,7 +408,7 @@ export class Demux {
 
   // ---------------------------------------------------------------- messages
 
-  private emit(st: ConvState, proto: AppProtocol, frame: FrameRef, dir: Direction, bytes: Uint8Array): void {
+  private emit(st: ConvState, proto: AppProtocol, frame: FrameRef, dir: Direction, bytes: Uint8Array, sctp?: Message['sctp']): void {
     if (st.downDir === undefined && (proto === 'ipa' || proto === 'm3ua')) {
       const guess = completeL3(proto, bytes);
       if (guess) st.downDir = (1 - dir) as Direction;
@@ -429,6 +429,7 @@ export class Demux {
       info: r.info,
     };
     if (r.error !== undefined) m.error = r.error;
+    if (sctp) m.sctp = sctp;
     this.messages++;
     this.sink(m);
   }

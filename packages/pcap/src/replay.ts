@@ -16,6 +16,9 @@
  *   call identifiers, SMPP sequence numbers and message ids, RANDs (the SRES
  *   played back is computed for the image's RAND with the subscriber's Ki,
  *   found by the SRES the capture holds).
+ * - AoIP (M3UA over SCTP) is played on a real SCTP association from user
+ *   space (@snaptel/sctp-js-stub: raw IP, which needs root, or UDP
+ *   encapsulation), each message on the stream and PPID it was captured on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
@@ -25,6 +28,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { msAuthenticate, type Algo } from '@snaptel/auth';
 import { request } from '@snaptel/image/tooling';
+import { backendFor, type Association } from '@snaptel/sctp-js-stub';
 import { decodeCapture } from './decode';
 import { decodeStack, encodeStack } from './stack';
 import type { AppProtocol, Conversation, Endpoint, Message } from './types';
@@ -56,6 +60,8 @@ export interface ReplayOptions {
   timerSlackMs?: number;
   /** Environment for the image (e.g. SNAPTEL_PATH). */
   env?: NodeJS.ProcessEnv;
+  /** How an M3UA conversation's SCTP association is carried: 'raw' IP (default; root) or 'udp' encapsulation (RFC 6951, for an image whose SCTP is on UDP). */
+  sctp?: 'raw' | 'udp';
   /** Code to evaluate in the image before replay starts (resumes it with --allow-eval): for tests that break it on purpose. */
   evalBefore?: string;
   /** Progress lines. */
@@ -119,6 +125,8 @@ interface Conv {
   history: string[];
   // live
   sock?: net.Socket;
+  /** M3UA: the SCTP association to the image. */
+  assoc?: Association;
   connecting?: Promise<void>;
   rx: Buffer;
   udpTo?: { address: string; port: number };
@@ -392,7 +400,6 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
   const played = convs.filter((c) => c.played);
   if (!played.length)
     throw new ReplayError(`${o.file}: no conversation to play${o.as ? ` as ${o.as.join(',')}` : ''} (found: ${convs.map((c) => c.role).join(', ') || 'no signalling'})`);
-  for (const c of played) if (c.proto === 'm3ua') throw new ReplayError(`${c.name}: replay over M3UA/SCTP is not supported yet; play an SCCPlite capture`);
   const mapped = (e: Endpoint) => parseAddr(o.map?.[ep(e)] ?? ep(e));
   const ids = new Ids();
   const divergences: Divergence[] = [];
@@ -537,13 +544,16 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
       for (; settled < s.i; settled++) if (steps[settled]!.fromImage) await settle(steps[settled]!);
       await advance(v0 + s.t);
       // A client role opens its connection when the capture's conversation begins, whoever speaks first.
-      if (!s.conv.sock && !s.conv.connecting && (s.conv.role === 'bsc' || s.conv.role === 'esme')) await connect(s.conv);
+      if (!s.conv.sock && !s.conv.assoc && !s.conv.connecting && (s.conv.role === 'bsc' || s.conv.role === 'esme')) await connect(s.conv);
       if (s.fromImage) continue;
       await send(s);
     }
     for (const e of steps) if (e.fromImage) await settle(e);
     await new Promise((r) => setTimeout(r, 300));
   } finally {
+    // SCTP associations first, while the image is there to answer the SHUTDOWN.
+    await Promise.all(played.map((c) => (c.assoc && c.assoc.state === 'up' ? Promise.race([c.assoc.close(), new Promise((r) => setTimeout(r, 1000))]) : undefined)));
+    for (const c of played) if (c.assoc && c.assoc.state !== 'down') c.assoc.abort('replay over');
     try {
       await request(control, 'stop', {}, 5000);
     } catch {
@@ -588,6 +598,12 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
       u.send(bytes, c.udpTo.port, c.udpTo.address);
       return;
     }
+    if (c.proto === 'm3ua') {
+      if (!c.assoc) await connect(c);
+      if (c.assoc!.state !== 'up') return void say(`frame ${s.m.frame.n}: the SCTP association to the image is ${c.assoc!.state}; not sent`);
+      c.assoc!.send(bytes, { stream: s.m.sctp?.stream ?? 0, ppid: s.m.sctp?.ppid || 3 });
+      return;
+    }
     if (!c.sock) {
       if (c.role === 'hlr') {
         const until = Date.now() + replyTimeoutMs;
@@ -600,6 +616,23 @@ export async function replay(o: ReplayOptions): Promise<ReplayReport> {
 
   async function connect(c: Conv): Promise<void> {
     const to = mapped(c.image);
+    if (c.proto === 'm3ua') {
+      const backend = backendFor({ backend: 'sctp', transport: o.sctp ?? 'raw' });
+      let a: Association;
+      try {
+        const p = backend.connect({ host: to.host, port: to.port, localHost: mapped(c.peer).host, timeoutMs: 5000 });
+        c.connecting = p.then(() => undefined);
+        a = await p;
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        const hint = e.code === 'permission' ? ' (SCTP over raw IP needs root, or CAP_NET_RAW)' : '';
+        throw new ReplayError(`${c.name}: cannot make an SCTP association with the image at ${to.host}:${to.port}: ${e.message}${hint}`);
+      }
+      c.assoc = a;
+      a.on('message', (m) => onLive(c, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength)));
+      a.on('down', (why) => c.history.push(`  (live)  SCTP association down: ${why}`));
+      return;
+    }
     const sock = net.connect(to.port, to.host);
     c.connecting = new Promise<void>((res, rej) => sock.once('connect', () => res()).once('error', rej));
     await c.connecting.catch((err: Error) => {

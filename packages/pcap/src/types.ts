@@ -108,4 +108,6 @@ export interface Message {
   info: string;
   /** Set when some layer failed to decode: the typed error's message (protocol, message, IE, offset). */
   error?: string;
+  /** SCTP only: the stream and payload protocol identifier the message came on. */
+  sctp?: { stream: number; ppid: number };
 }
