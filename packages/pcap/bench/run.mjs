@@ -8,8 +8,10 @@
 //    LU Accept, authentication, call setup, SMS CP/RP/TPDU, clear), GSUP to an
 //    HLR on TCP 4222 and MGCP over UDP 2427. Message bytes are the outside
 //    vectors the codec packages test with (osmo-msc, libosmo-sccp, libosmocore).
-// 2. Times `snaptel pcap decode FILE > /dev/null` and `tshark -r FILE > /dev/null`
-//    on a ~100 MB capture: messages/s, packets/s and the ratio.
+// 2. Times `snaptel pcap decode FILE > /dev/null` (summary lines: each kind of
+//    message decoded in full once), `snaptel pcap decode --check` (every message
+//    decoded in full) and `tshark -r FILE > /dev/null` on a ~100 MB capture:
+//    messages/s, packets/s and the ratios.
 // 3. Peak memory (maxRSS, /usr/bin/time) of our decode on the 100 MB capture and on
 //    a >= 1 GB one: it must not grow with the file.
 import { spawnSync } from 'node:child_process';
@@ -281,15 +283,18 @@ try {
 
   const ours = timed(SNAPTEL, ['pcap', 'decode', small, '--no-progress']);
   if (ours.messages !== g.messages) throw new Error(`decoded ${ours.messages} messages, generated ${g.messages}`);
+  const checked = timed(SNAPTEL, ['pcap', 'decode', small, '--no-progress', '--check']);
+  if (checked.messages !== g.messages) throw new Error(`--check decoded ${checked.messages} messages, generated ${g.messages}`);
   const haveTshark = spawnSync('tshark', ['--version']).status === 0;
   const theirs = haveTshark ? timed('tshark', ['-n', '-r', small]) : undefined;
   const row = (name, r, c = g) =>
     `  ${name.padEnd(22)} ${r.secs.toFixed(2).padStart(7)} s  ${(c.messages / r.secs / 1e3).toFixed(0).padStart(6)} k messages/s  ${(c.packets / r.secs / 1e3).toFixed(0).padStart(6)} k packets/s  ${(c.bytes / 1e6 / r.secs).toFixed(1).padStart(6)} MB/s  maxRSS ${r.rss.toFixed(0)} MB`;
   console.log(`decode of ${(g.bytes / 1e6).toFixed(0)} MB (stdout to /dev/null):`);
   console.log(row('snaptel pcap decode', ours));
+  console.log(row('snaptel ... --check', checked));
   if (theirs) {
     console.log(row('tshark -r', theirs));
-    console.log(`  ratio: snaptel is ${(theirs.secs / ours.secs).toFixed(1)}x tshark (target >= 10x)`);
+    console.log(`  ratio: snaptel is ${(theirs.secs / ours.secs).toFixed(1)}x tshark (target >= 10x); with --check ${(theirs.secs / checked.secs).toFixed(1)}x`);
   } else console.log('  tshark not installed: no ratio');
 
   if (GB > 0) {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { decodeCapture } from './decode';
 import { DEFAULT_IPA_PORTS, DEFAULT_MGCP_PORTS, DEFAULT_SMPP_PORTS, type DemuxOptions } from './demux';
 import { FILTER_PROTOCOLS, parseFilter } from './filter';
-import { formatSummary, messageJson } from './summary';
+import { messageJson, SummaryWriter } from './summary';
 import type { FrameRef, Message, Problem } from './types';
 
 export interface CliIo {
@@ -26,6 +26,11 @@ export const USAGE = `usage: snaptel pcap <command> ...
 decode options:
   --json               one JSON object per message (frame, time, relative, src, dst, transport,
                        stream, layers, info, tree, hex, error)
+  --check              decode every message in full, so that a message malformed deep inside (an IE
+                       cut short) says so on its line; without it, lines name each message from its
+                       headers and only the first message of each kind is decoded in full (the
+                       framing and the carriers' headers are checked all the same). --json and
+                       --filter decode every message in full anyway
   --filter EXPR        only matching messages: terms separated by ',' (any of them), '!' to exclude;
                        a term is PROTO or PROTO.Message, e.g. bssmap.Reset, dtap.'Location Updating Request',
                        gsup,!gsup.UpdateLocationRequest. PROTO: ${Object.keys(FILTER_PROTOCOLS).join(', ')}
@@ -72,12 +77,23 @@ class Output {
       this.stream.write(s);
       return;
     }
-    // Straight to the descriptor: a reader that went away is seen at once (EPIPE), not after the whole file.
-    const b = Buffer.from(s);
+    this.writeFd(Buffer.from(s));
+  }
+
+  /** Bytes (valid during the call only) after what is buffered. */
+  bytes(b: Buffer): void {
+    this.flush();
+    if (this.closed) return;
+    if (this.fd === undefined) this.stream.write(Buffer.from(b));
+    else this.writeFd(b);
+  }
+
+  // Straight to the descriptor: a reader that went away is seen at once (EPIPE), not after the whole file.
+  private writeFd(b: Buffer): void {
     let off = 0;
     while (off < b.length) {
       try {
-        off += fs.writeSync(this.fd, b, off, b.length - off);
+        off += fs.writeSync(this.fd!, b, off, b.length - off);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
@@ -100,6 +116,7 @@ class Stop extends Error {}
 interface DecodeArgs {
   file: string;
   json: boolean;
+  check: boolean;
   filter?: string;
   progress: boolean;
   demux: DemuxOptions;
@@ -117,6 +134,7 @@ function parseDecodeArgs(argv: string[]): DecodeArgs {
   const mgcp = [...DEFAULT_MGCP_PORTS];
   let file: string | undefined;
   let json = false;
+  let check = false;
   let filter: string | undefined;
   let progress = true;
   let heuristics = true;
@@ -128,6 +146,9 @@ function parseDecodeArgs(argv: string[]): DecodeArgs {
     switch (flag) {
       case '--json':
         json = true;
+        break;
+      case '--check':
+        check = true;
         break;
       case '--filter': {
         const v = value();
@@ -157,7 +178,7 @@ function parseDecodeArgs(argv: string[]): DecodeArgs {
     }
   }
   if (file === undefined) throw new UsageError('decode wants a capture file');
-  return { file, json, progress, demux: { ipaPorts: ipa, smppPorts: smpp, mgcpPorts: mgcp, heuristics }, ...(filter !== undefined ? { filter } : {}) };
+  return { file, json, check, progress, demux: { ipaPorts: ipa, smppPorts: smpp, mgcpPorts: mgcp, heuristics }, ...(filter !== undefined ? { filter } : {}) };
 }
 
 /** `snaptel pcap <argv>`; resolves to the exit code. */
@@ -213,16 +234,23 @@ function decodeCommand(a: DecodeArgs, io: CliIo): number {
   };
   let problemLines = 0;
   let t0: FrameRef | undefined;
+  const lines = new SummaryWriter((b) => {
+    out.bytes(b);
+    if (out.closed) throw new Stop();
+  });
   const onMessage = (m: Message): void => {
     if (keep && !keep(m)) return;
     shown++;
     t0 ??= m.frame;
-    out.line(a.json ? JSON.stringify(messageJson(m, t0)) : formatSummary(m, t0));
-    if (out.closed) throw new Stop();
+    if (a.json) {
+      out.line(JSON.stringify(messageJson(m, t0)));
+      if (out.closed) throw new Stop();
+    } else lines.line(m, t0);
   };
   const onProblem = (p: Problem): void => {
     if (++problemLines > MAX_PROBLEM_LINES) return;
-    out.flush(); // problems after the messages that came before them
+    lines.drain(); // problems after the messages that came before them
+    out.flush();
     clearBar();
     io.err.write(`snaptel pcap: ${p.frame ? `frame ${p.frame}: ` : ''}${p.layer}: ${p.message}\n`);
     if (problemLines === MAX_PROBLEM_LINES) io.err.write(`snaptel pcap: more problems are counted, not shown\n`);
@@ -245,12 +273,18 @@ function decodeCommand(a: DecodeArgs, io: CliIo): number {
       onFirstFrame: (f) => {
         t0 ??= f;
       },
-      demux: a.demux,
+      demux: { ...a.demux, summaryOnly: !a.json && !a.check && keep === undefined },
     });
+    lines.drain();
   } catch (e) {
     if (e instanceof Stop) {
       clearBar();
       return 0;
+    }
+    try {
+      lines.drain();
+    } catch {
+      /* stdout went away */
     }
     out.flush();
     clearBar();

@@ -6,6 +6,7 @@
  * goes down the stack (stack.ts) and out to the sink as a Message.
  */
 import { DecodeError } from '@snaptel/codec';
+import { Summarizer } from './quick';
 import { decodeStack } from './stack';
 import type { AppProtocol, Conversation, Direction, Endpoint, FrameRef, Message, NetEvent, Problem } from './types';
 
@@ -19,6 +20,13 @@ export interface DemuxOptions {
   /** Recognise IPA, SMPP and MGCP on other ports by their first bytes. Default true. */
   heuristics?: boolean;
   onProblem?: (p: Problem) => void;
+  /**
+   * Layers and info only, for summary lines (quick.ts): each kind of message
+   * is decoded in full once. Messages then have no tree, their `layers` are
+   * shared (read-only) and their `bytes` are a view valid only during the
+   * sink call. Default false.
+   */
+  summaryOnly?: boolean;
 }
 
 export const DEFAULT_IPA_PORTS: readonly number[] = [5000, 4222, 3002, 3003, 4249, 4250];
@@ -177,10 +185,11 @@ export class Demux {
   private readonly mgcpPorts: Set<number>;
   private readonly heuristics: boolean;
   private readonly onProblem: (p: Problem) => void;
-  private readonly convs = new Map<string, ConvState>();
+  private readonly convs = new Map<Conversation, ConvState>();
   /** Messages handed to the sink so far. */
   messages = 0;
   private datagramConvs = 0;
+  private readonly summarizer: Summarizer | undefined;
 
   constructor(
     private readonly sink: (m: Message) => void,
@@ -191,6 +200,17 @@ export class Demux {
     this.mgcpPorts = new Set(opts.mgcpPorts ?? DEFAULT_MGCP_PORTS);
     this.heuristics = opts.heuristics ?? true;
     this.onProblem = opts.onProblem ?? (() => undefined);
+    this.summarizer = opts.summaryOnly ? new Summarizer() : undefined;
+  }
+
+  /** Messages decoded in full in summaryOnly mode (every message otherwise). */
+  get decodedInFull(): number {
+    return this.summarizer ? this.summarizer.full : this.messages;
+  }
+
+  /** bytes[s..e) for a message: a copy, or a view in summaryOnly mode (the sink does not keep it). */
+  private take(b: Uint8Array, s: number, e: number): Uint8Array {
+    return this.summarizer ? b.subarray(s, e) : copy(b, s, e);
   }
 
   event(ev: NetEvent): void {
@@ -207,14 +227,14 @@ export class Demux {
       case 'udp': {
         const st = this.state(ev.conv);
         if (st.proto === undefined) st.proto = this.mgcpPorts.has(ev.conv.a.port) || this.mgcpPorts.has(ev.conv.b.port) ? 'mgcp' : null;
-        if (st.proto === 'mgcp' || (this.heuristics && looksMgcp(ev.data))) this.emit(st, 'mgcp', ev.frame, ev.dir, copy(ev.data, 0, ev.data.length));
+        if (st.proto === 'mgcp' || (this.heuristics && looksMgcp(ev.data))) this.emit(st, 'mgcp', ev.frame, ev.dir, this.take(ev.data, 0, ev.data.length));
         return;
       }
       case 'sctp-data': {
         if (ev.ppid === M3UA_PPID || ((ev.ppid === 0 || ev.ppid === undefined) && (ev.conv.a.port === M3UA_PORT || ev.conv.b.port === M3UA_PORT))) {
           const st = this.state(ev.conv);
           st.proto = 'm3ua';
-          this.emit(st, 'm3ua', ev.frame, ev.dir, copy(ev.data, 0, ev.data.length), { stream: ev.stream, ppid: ev.ppid });
+          this.emit(st, 'm3ua', ev.frame, ev.dir, this.take(ev.data, 0, ev.data.length), { stream: ev.stream, ppid: ev.ppid });
         }
         return;
       }
@@ -234,7 +254,8 @@ export class Demux {
   // ---------------------------------------------------------------- conversations
 
   private state(conv: Conversation): ConvState {
-    const key = `${conv.transport}${conv.index}`;
+    // Conversation objects are the net layer's, one per conversation: the key as they are.
+    const key = conv;
     let st = this.convs.get(key);
     if (!st) {
       st = { conv, proto: undefined, downDir: this.networkSide(conv), sides: [new Side(), new Side()] };
@@ -358,7 +379,7 @@ export class Demux {
         continue;
       }
       if (end - i < len) break;
-      this.emit(st, f.proto, frame, dir, copy(b, i, i + len));
+      this.emit(st, f.proto, frame, dir, this.take(b, i, i + len));
       i += len;
     }
     if (side.syncing && end - i < f.header) {
@@ -394,7 +415,7 @@ export class Demux {
       this.leftover(st, dir, frame);
       st.sides[dir].closed = true;
     }
-    if (st.sides[0].closed && st.sides[1].closed) this.convs.delete(`${conv.transport}${conv.index}`);
+    if (st.sides[0].closed && st.sides[1].closed) this.convs.delete(conv);
   }
 
   private leftover(st: ConvState, dir: Direction, frame: FrameRef): void {
@@ -414,7 +435,7 @@ export class Demux {
       if (guess) st.downDir = (1 - dir) as Direction;
     }
     const downlink = dir === (st.downDir ?? 1);
-    const r = decodeStack(proto, bytes, downlink);
+    const r = this.summarizer ? this.summarizer.summary(proto, bytes, downlink) : decodeStack(proto, bytes, downlink);
     const conv = st.conv;
     const m: Message = {
       frame,
@@ -424,7 +445,7 @@ export class Demux {
       dst: dir === 0 ? conv.b : conv.a,
       proto,
       bytes,
-      tree: r.tree,
+      tree: (r as { tree?: unknown }).tree,
       layers: r.layers,
       info: r.info,
     };
