@@ -4,13 +4,12 @@
  * Problems go to stderr; so do a progress bar (on a terminal, for files
  * above 1 MB) and a final tally. `replay` is in cli-replay.ts.
  */
-import { replayCommand } from './cli-replay';
 import * as fs from 'node:fs';
 import { decodeCapture } from './decode';
 import { DEFAULT_IPA_PORTS, DEFAULT_MGCP_PORTS, DEFAULT_SMPP_PORTS, type DemuxOptions } from './demux';
 import { FILTER_PROTOCOLS, parseFilter } from './filter';
-import { messageJson, SummaryWriter } from './summary';
-import type { FrameRef, Message, Problem } from './types';
+import { Presenter, Stop } from './present';
+import type { Message } from './types';
 
 export interface CliIo {
   out: NodeJS.WritableStream;
@@ -45,73 +44,6 @@ exit code: 0 when the capture was read (problems inside it are reported, not fat
 `;
 
 class UsageError extends Error {}
-
-/** Output batched into ~64 KiB writes; a closed pipe (EPIPE) stops the run quietly. */
-class Output {
-  private buf = '';
-  closed = false;
-  private readonly fd: number | undefined;
-
-  constructor(private readonly stream: NodeJS.WritableStream) {
-    const fd = (stream as { fd?: unknown }).fd;
-    this.fd = typeof fd === 'number' ? fd : undefined;
-    stream.on?.('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') this.closed = true;
-    });
-  }
-
-  line(s: string): void {
-    this.buf += s;
-    this.buf += '\n';
-    if (this.buf.length >= 65536) this.flush();
-  }
-
-  flush(): void {
-    if (this.buf === '' || this.closed) {
-      this.buf = '';
-      return;
-    }
-    const s = this.buf;
-    this.buf = '';
-    if (this.fd === undefined) {
-      this.stream.write(s);
-      return;
-    }
-    this.writeFd(Buffer.from(s));
-  }
-
-  /** Bytes (valid during the call only) after what is buffered. */
-  bytes(b: Buffer): void {
-    this.flush();
-    if (this.closed) return;
-    if (this.fd === undefined) this.stream.write(Buffer.from(b));
-    else this.writeFd(b);
-  }
-
-  // Straight to the descriptor: a reader that went away is seen at once (EPIPE), not after the whole file.
-  private writeFd(b: Buffer): void {
-    let off = 0;
-    while (off < b.length) {
-      try {
-        off += fs.writeSync(this.fd!, b, off, b.length - off);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-          continue;
-        }
-        if (code === 'EPIPE') {
-          this.closed = true;
-          return;
-        }
-        throw e;
-      }
-    }
-  }
-}
-
-/** Thrown out of the decode loop when stdout went away. */
-class Stop extends Error {}
 
 interface DecodeArgs {
   file: string;
@@ -196,7 +128,8 @@ export async function pcapCommand(argv: string[], io: CliIo): Promise<number> {
       }
       return decodeCommand(parseDecodeArgs(argv.slice(1)), io);
     }
-    if (cmd === 'replay') return replayCommand(argv.slice(1), io);
+    // Loaded only for replay: it brings the image tooling and SCTP, which decode does not need.
+    if (cmd === 'replay') return (await import('./cli-replay.js')).replayCommand(argv.slice(1), io);
     throw new UsageError(`unknown command '${cmd}'`);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -211,8 +144,6 @@ export async function pcapCommand(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-const MAX_PROBLEM_LINES = 1000;
-
 function decodeCommand(a: DecodeArgs, io: CliIo): number {
   const keep = a.filter !== undefined ? parseFilter(a.filter) : undefined;
   let size = 0;
@@ -222,81 +153,36 @@ function decodeCommand(a: DecodeArgs, io: CliIo): number {
     io.err.write(`snaptel pcap: cannot read ${a.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
-  const out = new Output(io.out);
-  const started = Date.now();
   const bar = a.progress && io.isTTY && size > 1_000_000;
-  let shown = 0;
-  let lastDraw = 0;
-  let barOn = false;
-  const clearBar = (): void => {
-    if (barOn) io.err.write('\r\x1b[K');
-    barOn = false;
-  };
-  let problemLines = 0;
-  let t0: FrameRef | undefined;
-  const lines = new SummaryWriter((b) => {
-    out.bytes(b);
-    if (out.closed) throw new Stop();
-  });
-  const onMessage = (m: Message): void => {
-    if (keep && !keep(m)) return;
-    shown++;
-    t0 ??= m.frame;
-    if (a.json) {
-      out.line(JSON.stringify(messageJson(m, t0)));
-      if (out.closed) throw new Stop();
-    } else lines.line(m, t0);
-  };
-  const onProblem = (p: Problem): void => {
-    if (++problemLines > MAX_PROBLEM_LINES) return;
-    lines.drain(); // problems after the messages that came before them
-    out.flush();
-    clearBar();
-    io.err.write(`snaptel pcap: ${p.frame ? `frame ${p.frame}: ` : ''}${p.layer}: ${p.message}\n`);
-    if (problemLines === MAX_PROBLEM_LINES) io.err.write(`snaptel pcap: more problems are counted, not shown\n`);
-  };
-  const onProgress = (done: number, total: number | undefined): void => {
-    if (!bar) return;
-    const now = Date.now();
-    if (now - lastDraw < 200) return;
-    lastDraw = now;
-    const mbs = done / 1e6 / Math.max((now - started) / 1000, 1e-3);
-    io.err.write(`\r\x1b[K${((100 * done) / Math.max(total || size, 1)).toFixed(0).padStart(3)}% ${mbs.toFixed(1)} MB/s ${shown} messages`);
-    barOn = true;
-  };
+  const summaryOnly = !a.json && !a.check && keep === undefined;
+  const p = new Presenter(io.out, (s) => io.err.write(s), { json: a.json, bar, size, filtered: keep !== undefined });
   let r: ReturnType<typeof decodeCapture> | undefined;
   try {
     r = decodeCapture(a.file, {
-      onMessage,
-      onProblem,
-      onProgress,
-      onFirstFrame: (f) => {
-        t0 ??= f;
+      onMessage: (m: Message) => {
+        if (!keep || keep(m)) p.message(m);
       },
-      demux: { ...a.demux, summaryOnly: !a.json && !a.check && keep === undefined },
+      onProblem: (x) => p.problem(x),
+      onProgress: (done, total) => p.progress(done, total),
+      onFirstFrame: (f) => {
+        p.t0 ??= f;
+      },
+      demux: { ...a.demux, summaryOnly },
     });
-    lines.drain();
   } catch (e) {
     if (e instanceof Stop) {
-      clearBar();
+      p.clearBar();
       return 0;
     }
-    try {
-      lines.drain();
-    } catch {
-      /* stdout went away */
-    }
-    out.flush();
-    clearBar();
     const pe = e as Error & { code?: string; frame?: number };
     if (pe.name === 'PcapError' || pe.code === 'ENOENT' || pe.code === 'EACCES' || pe.code === 'EISDIR') {
-      io.err.write(`snaptel pcap: ${a.file}: ${pe.message}\n`);
+      p.finish({ error: `snaptel pcap: ${a.file}: ${pe.message}\n` });
       return pe.name === 'PcapError' && (pe.frame ?? 0) > 0 ? 0 : 1;
     }
+    p.flush();
+    p.clearBar();
     throw e;
   }
-  out.flush();
-  clearBar();
-  io.err.write(`${r.frames} frames, ${r.messages} messages${keep ? ` (${shown} shown)` : ''}, ${r.problems} problems\n`);
+  p.finish(r);
   return 0;
 }

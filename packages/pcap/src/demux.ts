@@ -443,6 +443,7 @@ export class Demux {
       dir,
       src: dir === 0 ? conv.a : conv.b,
       dst: dir === 0 ? conv.b : conv.a,
+      downlink,
       proto,
       bytes,
       tree: (r as { tree?: unknown }).tree,

@@ -7,7 +7,7 @@
  * (ip:port), the protocol column (innermost layer), the message length and
  * the info column. `messageJson` is the same as one JSON object (--json).
  */
-import type { Endpoint, FrameRef, Message } from './types';
+import type { Conversation, Endpoint, FrameRef, Message } from './types';
 
 /** Seconds from t0 to f with 6 decimals, computed in integers (no float drift on long captures). */
 export function relativeTime(f: FrameRef, t0: FrameRef): string {
@@ -101,45 +101,35 @@ export function messageJson(m: Message, t0: FrameRef): MessageJson {
  * `formatSummary(m, t0) + '\n'` in UTF-8 (tested).
  */
 export class SummaryWriter {
-  private buf = Buffer.allocUnsafe(1 << 20);
+  private buf = Buffer.allocUnsafe(1 << 18);
   private pos = 0;
-  private readonly ends = new WeakMap<Endpoint, Buffer>();
   private texts = new Map<string, Buffer>();
 
   /** `flush` gets the filled part of the buffer (valid only during the call). */
   constructor(private readonly flush: (b: Buffer) => void) {}
 
   line(m: Message, t0: FrameRef): void {
-    const info = m.info;
-    const proto = m.layers.length ? m.layers[m.layers.length - 1]! : m.proto.toUpperCase();
-    const src = this.endpointBytes(m.src);
-    const dst = this.endpointBytes(m.dst);
-    const infoB = this.text(info);
-    const protoB = this.text(proto);
-    if (this.pos + 80 + src.length + dst.length + infoB.length + protoB.length > this.buf.length) {
+    this.write(m.frame.n, m.frame.sec, m.frame.nsec, t0, this.flow(m), this.kind(m), m.bytes.length);
+  }
+
+  /** One line from its parts: flow bytes as flowBytes() makes them, a kind as kindBytes() does. */
+  write(n: number, sec: number, nsec: number, t0: FrameRef, flow: Uint8Array, kind: SummaryKind, length: number): void {
+    const need = 40 + flow.length + kind.head.length + kind.tail.length;
+    if (this.pos + need > this.buf.length) {
       this.drain();
-      if (80 + src.length + dst.length + infoB.length + protoB.length > this.buf.length) this.buf = Buffer.allocUnsafe(2 * (80 + src.length + dst.length + infoB.length + protoB.length));
+      if (need > this.buf.length) this.buf = Buffer.allocUnsafe(2 * need);
     }
     const b = this.buf;
     let p = this.pos;
-    p = this.padded(b, p, m.frame.n, 5);
+    for (let i = decimalLength(n); i < 5; i++) b[p++] = 0x20;
+    p = digits(b, p, n);
     b[p++] = 0x20;
-    p = this.time(b, p, m.frame, t0);
+    p = this.time(b, p, sec, nsec, t0);
     b[p++] = 0x20;
-    p = put(b, p, src);
-    b[p++] = 0x20;
-    b[p++] = 0xe2; // →
-    b[p++] = 0x86;
-    b[p++] = 0x92;
-    b[p++] = 0x20;
-    p = put(b, p, dst);
-    b[p++] = 0x20;
-    p = put(b, p, protoB);
-    b[p++] = 0x20;
-    p = digits(b, p, m.bytes.length);
-    b[p++] = 0x20;
-    p = put(b, p, infoB);
-    b[p++] = 0x0a;
+    p = put(b, p, flow);
+    p = put(b, p, kind.head);
+    p = digits(b, p, length);
+    p = put(b, p, kind.tail);
     this.pos = p;
   }
 
@@ -151,10 +141,37 @@ export class SummaryWriter {
     this.flush(this.buf.subarray(0, n));
   }
 
-  private endpointBytes(e: Endpoint): Buffer {
-    let b = this.ends.get(e);
-    if (b === undefined) this.ends.set(e, (b = Buffer.from(endpoint(e))));
+  /** 'src → dst ' in bytes. */
+  static flowBytes(src: Endpoint, dst: Endpoint): Buffer {
+    return Buffer.from(`${endpoint(src)} → ${endpoint(dst)} `);
+  }
+
+  /** A kind of message's bytes. */
+  kindBytes(layers: string[], info: string, proto: string): SummaryKind {
+    return { info, head: this.text(`${layers.length ? layers[layers.length - 1]! : proto.toUpperCase()} `), tail: this.text(` ${info}\n`) };
+  }
+
+  /** 'src → dst ' in bytes, kept on the conversation for each direction. */
+  private flow(m: Message): Buffer {
+    const c = m.conv as Conversation & { [FLOW]?: [Buffer | undefined, Buffer | undefined] };
+    let f = c[FLOW];
+    if (f === undefined) c[FLOW] = f = [undefined, undefined];
+    let b = f[m.dir];
+    if (b === undefined || m.src !== (m.dir === 0 ? c.a : c.b)) {
+      b = SummaryWriter.flowBytes(m.src, m.dst);
+      if (m.src === (m.dir === 0 ? c.a : c.b)) f[m.dir] = b;
+    }
     return b;
+  }
+
+  /** 'PROTO ' and ' info\n' in bytes, kept on the layers array (summary mode shares it between messages of a kind). */
+  private kind(m: Message): SummaryKind {
+    const l = m.layers as string[] & { [KIND]?: SummaryKind };
+    const k = l[KIND];
+    if (k !== undefined && k.info === m.info) return k;
+    const made = this.kindBytes(m.layers, m.info, m.proto);
+    l[KIND] = made;
+    return made;
   }
 
   private text(s: string): Buffer {
@@ -167,17 +184,10 @@ export class SummaryWriter {
     return b;
   }
 
-  /** A number right-aligned in `width` columns. */
-  private padded(b: Buffer, p: number, n: number, width: number): number {
-    const len = decimalLength(n);
-    for (let i = len; i < width; i++) b[p++] = 0x20;
-    return digits(b, p, n);
-  }
-
   /** relativeTime, right-aligned in 11 columns; falls back to the string for out-of-order times. */
-  private time(b: Buffer, p: number, f: FrameRef, t0: FrameRef): number {
-    let sec = f.sec - t0.sec;
-    let nsec = f.nsec - t0.nsec;
+  private time(b: Buffer, p: number, fsec: number, fnsec: number, t0: FrameRef): number {
+    let sec = fsec - t0.sec;
+    let nsec = fnsec - t0.nsec;
     if (nsec < 0) {
       sec -= 1;
       nsec += 1e9;
@@ -188,42 +198,55 @@ export class SummaryWriter {
       us = 0;
     }
     if (sec < 0) {
-      const t = relativeTime(f, t0);
+      const t = relativeTime({ n: 0, sec: fsec, nsec: fnsec }, t0);
       for (let i = t.length; i < 11; i++) b[p++] = 0x20;
       return p + b.write(t, p, 'latin1');
     }
-    const len = decimalLength(sec) + 7;
-    for (let i = len; i < 11; i++) b[p++] = 0x20;
+    for (let i = decimalLength(sec) + 7; i < 11; i++) b[p++] = 0x20;
     p = digits(b, p, sec);
     b[p++] = 0x2e;
     for (let i = 5; i >= 0; i--) {
-      b[p + i] = 0x30 + (us % 10);
-      us = Math.floor(us / 10);
+      const q = (us / 10) | 0;
+      b[p + i] = 0x30 + us - q * 10;
+      us = q;
     }
     return p + 6;
   }
 }
 
+const FLOW = Symbol('summary flow bytes');
+const KIND = Symbol('summary kind bytes');
+export interface SummaryKind {
+  info: string;
+  head: Buffer;
+  tail: Buffer;
+}
+
 function put(b: Buffer, p: number, s: Uint8Array): number {
-  if (s.length > 32) return p + (b.set(s, p), s.length);
-  for (let i = 0; i < s.length; i++) b[p + i] = s[i]!;
+  b.set(s, p);
   return p + s.length;
 }
 
 function decimalLength(n: number): number {
-  let len = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    len++;
-  }
+  if (n < 1e5) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 1e4 ? 4 : 5;
+  let len = 6;
+  for (let x = 1e6; n >= x && len < 22; x *= 10) len++;
   return len;
 }
 
 function digits(b: Buffer, p: number, n: number): number {
   const len = decimalLength(n);
-  for (let i = len - 1; i >= 0; i--) {
-    b[p + i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
+  if (n < 2 ** 31) {
+    for (let i = len - 1; i >= 0; i--) {
+      const q = (n / 10) | 0;
+      b[p + i] = 0x30 + n - q * 10;
+      n = q;
+    }
+  } else {
+    for (let i = len - 1; i >= 0; i--) {
+      b[p + i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
   }
   return p + len;
 }
