@@ -9,10 +9,12 @@
  */
 import type { Conversation, Endpoint, FrameRef, Message } from './types';
 
-/** Seconds from t0 to f with 6 decimals, computed in integers (no float drift on long captures). */
-export function relativeTime(f: FrameRef, t0: FrameRef): string {
-  let sec = f.sec - t0.sec;
-  let nsec = f.nsec - t0.nsec;
+/** The time from t0 to (sec, nsec) as whole seconds and microseconds, in REL_SEC and REL_US (no object per call). */
+let REL_SEC = 0;
+let REL_US = 0;
+function relative(fsec: number, fnsec: number, t0: FrameRef): void {
+  let sec = fsec - t0.sec;
+  let nsec = fnsec - t0.nsec;
   if (nsec < 0) {
     sec -= 1;
     nsec += 1e9;
@@ -22,6 +24,15 @@ export function relativeTime(f: FrameRef, t0: FrameRef): string {
     sec += 1;
     us = 0;
   }
+  REL_SEC = sec;
+  REL_US = us;
+}
+
+/** Seconds from t0 to f with 6 decimals, computed in integers (no float drift on long captures). */
+export function relativeTime(f: FrameRef, t0: FrameRef): string {
+  relative(f.sec, f.nsec, t0);
+  const sec = REL_SEC;
+  const us = REL_US;
   if (sec < 0) {
     // Out of order timestamps: show the negative difference.
     const total = sec * 1e6 + us;
@@ -186,17 +197,9 @@ export class SummaryWriter {
 
   /** relativeTime, right-aligned in 11 columns; falls back to the string for out-of-order times. */
   private time(b: Buffer, p: number, fsec: number, fnsec: number, t0: FrameRef): number {
-    let sec = fsec - t0.sec;
-    let nsec = fnsec - t0.nsec;
-    if (nsec < 0) {
-      sec -= 1;
-      nsec += 1e9;
-    }
-    let us = Math.round(nsec / 1000);
-    if (us === 1e6) {
-      sec += 1;
-      us = 0;
-    }
+    relative(fsec, fnsec, t0);
+    const sec = REL_SEC;
+    let us = REL_US;
     if (sec < 0) {
       const t = relativeTime({ n: 0, sec: fsec, nsec: fnsec }, t0);
       for (let i = t.length; i < 11; i++) b[p++] = 0x20;
