@@ -84,6 +84,17 @@ describe('snaptel pcap replay', () => {
     expect(dv.context.at(-1)).toMatch(/SCCP CC/);
   });
 
+  it('catches, over AoIP (M3UA/SCTP), an MSC with another SMSC address', async () => {
+    const d = await deployFixture('sim-aoip', (r) => (r.packages.msc.sms.scAddress = '1888'));
+    const r = await replay('sim-aoip', d);
+    expect(r.code).toBe(1);
+    expect(r.report.divergences).toHaveLength(1);
+    const [dv] = r.report.divergences;
+    expect(dv.kind).toBe('different');
+    expect(dv.expected).toBe('DTAP SMS CP-DATA (RP-DATA, SMS-DELIVER)');
+    expect(dv.diffs).toEqual([{ path: '.protocolData.sccp.bssap.dtap.ies.rpdu.originator.digits', expected: '1999', got: '1888' }]);
+  });
+
   it('catches an MSC whose IPA ping timer never runs', async () => {
     const d = await deployFixture('sim-sccplite', (r) => (r.packages.msc.a.pingIntervalMs = 0));
     const r = await replay('sim-sccplite', d, ['--reply-timeout', '800']);
