@@ -97,7 +97,8 @@ function checksum(b: Buffer): number {
   return ~sum & 0xffff;
 }
 
-function ipv4(proto: number, src: string, dst: string, payload: Buffer): Buffer {
+/** An IPv4 packet (no options, TTL 64, header checksum set) around a transport payload. */
+export function ipv4(proto: number, src: string, dst: string, payload: Uint8Array): Buffer {
   const h = Buffer.alloc(20);
   h[0] = 0x45;
   h.writeUInt16BE(20 + payload.length, 2);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tsharkAvailable, type PcapRecord } from '@snaptel/codec';
+import { ipv4, tsharkAvailable, type PcapRecord } from '@snaptel/codec';
 import * as ipa from '@snaptel/ipa';
 import * as sccp from '@snaptel/sccp';
 import { VECTORS as SCCP_VECTORS } from '../../sccp/test/vectors';
@@ -102,20 +102,7 @@ export function tmpDir(): { dir: string; done: () => void } {
 
 // ---------------------------------------------------------------- captures with both directions
 
-function ip4(proto: number, src: string, dst: string, payload: Uint8Array): Uint8Array {
-  const h = Buffer.alloc(20);
-  h[0] = 0x45;
-  h.writeUInt16BE(20 + payload.length, 2);
-  h[8] = 64;
-  h[9] = proto;
-  src.split('.').forEach((o, i) => (h[12 + i] = Number(o)));
-  dst.split('.').forEach((o, i) => (h[16 + i] = Number(o)));
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += h.readUInt16BE(i);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  h.writeUInt16BE(~sum & 0xffff, 10);
-  return new Uint8Array(Buffer.concat([h, payload]));
-}
+const ip4 = (proto: number, src: string, dst: string, payload: Uint8Array): Uint8Array => new Uint8Array(ipv4(proto, src, dst, payload));
 
 export interface Peer {
   ip: string;
