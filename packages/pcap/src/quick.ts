@@ -6,7 +6,7 @@
  * SCCP's message type (and a UDT's called address), BSSMAP's message type,
  * DTAP's protocol discriminator and message type, an SMS's CP, RP and TPDU
  * type octets, GSUP's message type, SMPP's command id and status, M3UA's
- * class and type. `summaryKey` walks the carriers' headers to those bytes
+ * class and type. `walk` goes through the carriers' headers to those bytes
  * (raw, uninterpreted) and makes a key of them. The first message of each
  * key is decoded in full by decodeStack; its layers and info serve every
  * later message with the same key. The names therefore come from the codecs
