@@ -203,11 +203,6 @@ export class Demux {
     this.summarizer = opts.summaryOnly ? new Summarizer() : undefined;
   }
 
-  /** Messages decoded in full in summaryOnly mode (every message otherwise). */
-  get decodedInFull(): number {
-    return this.summarizer ? this.summarizer.full : this.messages;
-  }
-
   /** bytes[s..e) for a message: a copy, or a view in summaryOnly mode (the sink does not keep it). */
   private take(b: Uint8Array, s: number, e: number): Uint8Array {
     return this.summarizer ? b.subarray(s, e) : copy(b, s, e);
@@ -443,7 +438,6 @@ export class Demux {
       dir,
       src: dir === 0 ? conv.a : conv.b,
       dst: dir === 0 ? conv.b : conv.a,
-      downlink,
       proto,
       bytes,
       tree: (r as { tree?: unknown }).tree,

@@ -8,7 +8,7 @@ export type { SctpOptions } from './sctp';
 export { NetDissector, readCapture, type NetOptions, type ReadCaptureOptions } from './net';
 export { decodeStack, encodeStack, type StackProtocol, type StackResult } from './stack';
 export { Demux, type DemuxOptions, DEFAULT_IPA_PORTS, DEFAULT_SMPP_PORTS, DEFAULT_MGCP_PORTS, M3UA_PORT, M3UA_PPID } from './demux';
-export { formatSummary, messageJson, SummaryWriter, type MessageJson, type SummaryKind } from './summary';
+export { formatSummary, messageJson, SummaryWriter, type MessageJson } from './summary';
 export { Summarizer, summaryKey, type Summary } from './quick';
 export { parseFilter, FilterError } from './filter';
 export { decodeCapture, type DecodeCaptureOptions, type DecodeCaptureResult } from './decode';

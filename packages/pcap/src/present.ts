@@ -14,11 +14,7 @@ export class Output {
   closed = false;
   private readonly fd: number | undefined;
 
-  constructor(private readonly stream: NodeJS.WritableStream | number) {
-    if (typeof stream === 'number') {
-      this.fd = stream;
-      return;
-    }
+  constructor(private readonly stream: NodeJS.WritableStream) {
     const fd = (stream as { fd?: unknown }).fd;
     this.fd = typeof fd === 'number' ? fd : undefined;
     stream.on?.('error', (e: NodeJS.ErrnoException) => {
@@ -40,7 +36,7 @@ export class Output {
     const s = this.buf;
     this.buf = '';
     if (this.fd === undefined) {
-      (this.stream as NodeJS.WritableStream).write(s);
+      this.stream.write(s);
       return;
     }
     this.writeFd(Buffer.from(s));
@@ -50,7 +46,7 @@ export class Output {
   bytes(b: Buffer): void {
     this.flush();
     if (this.closed) return;
-    if (this.fd === undefined) (this.stream as NodeJS.WritableStream).write(Buffer.from(b));
+    if (this.fd === undefined) this.stream.write(Buffer.from(b));
     else this.writeFd(b);
   }
 
@@ -102,7 +98,7 @@ export class Presenter {
   private readonly lines: SummaryWriter;
 
   constructor(
-    out: NodeJS.WritableStream | number,
+    out: NodeJS.WritableStream,
     private readonly err: (s: string) => void,
     private readonly o: PresenterOptions,
   ) {

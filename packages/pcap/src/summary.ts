@@ -120,11 +120,8 @@ export class SummaryWriter {
   constructor(private readonly flush: (b: Buffer) => void) {}
 
   line(m: Message, t0: FrameRef): void {
-    this.write(m.frame.n, m.frame.sec, m.frame.nsec, t0, this.flow(m), this.kind(m), m.bytes.length);
-  }
-
-  /** One line from its parts: flow bytes as flowBytes() makes them, a kind as kindBytes() does. */
-  write(n: number, sec: number, nsec: number, t0: FrameRef, flow: Uint8Array, kind: SummaryKind, length: number): void {
+    const flow = this.flow(m);
+    const kind = this.kind(m);
     const need = 40 + flow.length + kind.head.length + kind.tail.length;
     if (this.pos + need > this.buf.length) {
       this.drain();
@@ -132,14 +129,15 @@ export class SummaryWriter {
     }
     const b = this.buf;
     let p = this.pos;
+    const n = m.frame.n;
     for (let i = decimalLength(n); i < 5; i++) b[p++] = 0x20;
     p = digits(b, p, n);
     b[p++] = 0x20;
-    p = this.time(b, p, sec, nsec, t0);
+    p = this.time(b, p, m.frame.sec, m.frame.nsec, t0);
     b[p++] = 0x20;
     p = put(b, p, flow);
     p = put(b, p, kind.head);
-    p = digits(b, p, length);
+    p = digits(b, p, m.bytes.length);
     p = put(b, p, kind.tail);
     this.pos = p;
   }
@@ -152,37 +150,19 @@ export class SummaryWriter {
     this.flush(this.buf.subarray(0, n));
   }
 
-  /** 'src → dst ' in bytes. */
-  static flowBytes(src: Endpoint, dst: Endpoint): Buffer {
-    return Buffer.from(`${endpoint(src)} → ${endpoint(dst)} `);
-  }
-
-  /** A kind of message's bytes. */
-  kindBytes(layers: string[], info: string, proto: string): SummaryKind {
-    return { info, head: this.text(`${layers.length ? layers[layers.length - 1]! : proto.toUpperCase()} `), tail: this.text(` ${info}\n`) };
-  }
-
-  /** 'src → dst ' in bytes, kept on the conversation for each direction. */
+  /** 'src → dst ' in bytes, kept on the conversation for each direction (src and dst are its ends by direction). */
   private flow(m: Message): Buffer {
     const c = m.conv as Conversation & { [FLOW]?: [Buffer | undefined, Buffer | undefined] };
-    let f = c[FLOW];
-    if (f === undefined) c[FLOW] = f = [undefined, undefined];
-    let b = f[m.dir];
-    if (b === undefined || m.src !== (m.dir === 0 ? c.a : c.b)) {
-      b = SummaryWriter.flowBytes(m.src, m.dst);
-      if (m.src === (m.dir === 0 ? c.a : c.b)) f[m.dir] = b;
-    }
-    return b;
+    const f = (c[FLOW] ??= [undefined, undefined]);
+    return (f[m.dir] ??= Buffer.from(`${endpoint(m.src)} → ${endpoint(m.dst)} `));
   }
 
   /** 'PROTO ' and ' info\n' in bytes, kept on the layers array (summary mode shares it between messages of a kind). */
-  private kind(m: Message): SummaryKind {
-    const l = m.layers as string[] & { [KIND]?: SummaryKind };
+  private kind(m: Message): Kind {
+    const l = m.layers as string[] & { [KIND]?: Kind };
     const k = l[KIND];
     if (k !== undefined && k.info === m.info) return k;
-    const made = this.kindBytes(m.layers, m.info, m.proto);
-    l[KIND] = made;
-    return made;
+    return (l[KIND] = { info: m.info, head: this.text(`${protocolColumn(m)} `), tail: this.text(` ${m.info}\n`) });
   }
 
   private text(s: string): Buffer {
@@ -219,7 +199,7 @@ export class SummaryWriter {
 
 const FLOW = Symbol('summary flow bytes');
 const KIND = Symbol('summary kind bytes');
-export interface SummaryKind {
+interface Kind {
   info: string;
   head: Buffer;
   tail: Buffer;

@@ -93,8 +93,6 @@ export interface Message {
   dir: Direction;
   src: Endpoint;
   dst: Endpoint;
-  /** Flows from the network side to the MS (DTAP decoded as 'mt'): the side the capture shows as the server, or the one a Complete Layer 3 went to. */
-  downlink: boolean;
   proto: AppProtocol;
   /** The outermost application message exactly as on the wire (an IPA frame, an MGCP datagram, an SMPP PDU, an M3UA message). Owned (copied), safe to keep. */
   bytes: Uint8Array;
