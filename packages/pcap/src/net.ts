@@ -133,6 +133,8 @@ export interface ReadCaptureOptions extends NetOptions {
   onProgress?: (bytesRead: number, size: number | undefined) => void;
   /** Read window of the CaptureFile (default 1 MiB). */
   chunkSize?: number;
+  /** Called once, with the first frame of the file, before its events. */
+  onFirstFrame?: (f: FrameRef) => void;
 }
 
 /**
@@ -153,7 +155,9 @@ export function readCapture(path: string, sink: (ev: NetEvent) => void, opts: Re
   let frames = 0;
   const progress = opts.onProgress;
   try {
-    for (let f = cf.next(); f !== undefined; f = cf.next()) {
+    let f = cf.next();
+    if (f && opts.onFirstFrame) opts.onFirstFrame({ n: f.n, sec: f.sec, nsec: f.nsec });
+    for (; f !== undefined; f = cf.next()) {
       frames++;
       net.frame(f);
       if (progress && (frames & 4095) === 0) progress(cf.bytesRead, cf.size);
