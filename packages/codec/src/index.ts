@@ -1,6 +1,6 @@
 export { DecodeError, EncodeError } from './errors';
 export { Reader, Writer, toHex, fromHex } from './bytes';
-export { pcap, pcapng, writePcap, ipv4, ipv4Tcp, ipv4Udp, LINKTYPE_RAW, LINKTYPE_USER0, type PcapRecord, type Flow } from './pcap';
+export { pcap, pcapng, writePcap, ipv4, ipChecksum, ipv4Tcp, ipv4Udp, LINKTYPE_RAW, LINKTYPE_USER0, type PcapRecord, type Flow } from './pcap';
 export { tshark, tsharkAvailable, userDlt, parsePdml, fieldValues, type TsharkPacket, type TsharkField } from './tshark';
 export {
   compileMessage,

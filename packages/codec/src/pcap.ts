@@ -89,7 +89,8 @@ export function writePcap(file: string, records: PcapRecord[], linktype: number)
   fs.writeFileSync(file, pcap(records, linktype));
 }
 
-function checksum(b: Buffer): number {
+/** The Internet checksum (RFC 1071) of b: one's complement of the one's complement sum of its 16-bit words. */
+export function ipChecksum(b: Buffer): number {
   let sum = 0;
   for (let i = 0; i + 1 < b.length; i += 2) sum += b.readUInt16BE(i);
   if (b.length % 2) sum += b[b.length - 1]! << 8;
@@ -106,7 +107,7 @@ export function ipv4(proto: number, src: string, dst: string, payload: Uint8Arra
   h[9] = proto;
   src.split('.').forEach((o, i) => (h[12 + i] = Number(o)));
   dst.split('.').forEach((o, i) => (h[16 + i] = Number(o)));
-  h.writeUInt16BE(checksum(h), 10);
+  h.writeUInt16BE(ipChecksum(h), 10);
   return Buffer.concat([h, payload]);
 }
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tsharkAvailable } from '@snaptel/codec';
+import { ipChecksum, tsharkAvailable } from '@snaptel/codec';
 import type { NetEvent } from '../src/types';
 import { readCapture } from '../src/net';
 
@@ -29,13 +29,6 @@ function ipBytes(a: string): Buffer {
   return Buffer.from(a.split('.').map(Number));
 }
 
-function csum(b: Buffer): number {
-  let s = 0;
-  for (let i = 0; i + 1 < b.length; i += 2) s += b.readUInt16BE(i);
-  if (b.length % 2) s += b[b.length - 1]! << 8;
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return ~s & 0xffff;
-}
 
 export interface V4 {
   src?: string;
@@ -62,7 +55,7 @@ export function ipv4(h: V4, payload: Buffer): Buffer {
   ipBytes(h.src ?? '10.0.0.1').copy(b, 12);
   ipBytes(h.dst ?? '10.0.0.2').copy(b, 16);
   opt.copy(b, 20);
-  b.writeUInt16BE(csum(b), 10);
+  b.writeUInt16BE(ipChecksum(b), 10);
   return Buffer.concat([b, payload]);
 }
 
@@ -126,7 +119,7 @@ export function tcp(s: Seg, srcIp = '10.0.0.1', dstIp = '10.0.0.2'): Buffer {
   const seg = Buffer.concat([b, s.data ?? Buffer.alloc(0)]);
   // checksum with the IPv4 pseudo header, so that tshark stays quiet
   const ph = Buffer.concat([ipBytes(srcIp), ipBytes(dstIp), Buffer.from([0, 6, seg.length >> 8, seg.length & 255]), seg]);
-  seg.writeUInt16BE(csum(ph), 16);
+  seg.writeUInt16BE(ipChecksum(ph), 16);
   return seg;
 }
 
